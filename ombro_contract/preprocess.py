@@ -1,0 +1,184 @@
+"""The one inference-time preprocessing, shared by the app and the server.
+
+Its torchvision twin is `training.presets.ClassificationPresetEval`; a parity test holds the two to
+1e-5. Every step is chosen so that both sides compute the same numbers: an integer luma formula,
+bilinear resizing on float32 without antialiasing, a strict threshold, a min filter for the 3x3
+dilation of the shadow. The spec travels inside each model card, so a model trained on silhouettes
+is always fed silhouettes, whatever the code default is at the time.
+
+Silhouette mode follows the HaSPeR authors (grayscale, 320x240, threshold 90/255, 3x3 dilation):
+wall texture, light colour and shadow opacity stop mattering, which is most of the gap between
+generated and real shadows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Sequence
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import ImageDecodeError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+# BT.601 luma weights (cv2's Q14 values / 2**14; they sum to exactly 1). Applied as three float32
+# multiply-adds in a fixed order so numpy and torch round identically.
+LUMA_WEIGHTS_BGR = (1868 / 16384, 9617 / 16384, 4899 / 16384)
+
+
+class PreprocessSpec(BaseModel):
+    """Everything that decides what the network sees; stored in every model card."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_size: int = Field(224, ge=16, le=1024, description="square network input, pixels")
+    mode: Literal["silhouette", "rgb"] = "silhouette"
+    silhouette_size: tuple[int, int] = Field((320, 240), description="(width, height) of the mask")
+    threshold: int | Literal["otsu"] = Field(90, description="gray level; darker pixels are shadow")
+    dilate: int = Field(3, ge=0, le=15, description="square kernel that grows the shadow; 0: off")
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, v):
+        if isinstance(v, int) and not 0 <= v <= 255:
+            raise ValueError("threshold must be within 0..255 or 'otsu'")
+        return v
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (3, self.input_size, self.input_size)
+
+
+DEFAULT_SPEC = PreprocessSpec()
+
+
+def to_bgr(image: np.ndarray) -> np.ndarray:
+    """Any camera or file layout (gray, BGR, BGRA; 8 or 16 bit) as 3-channel uint8 BGR."""
+    if not isinstance(image, np.ndarray) or image.size == 0:
+        raise ImageDecodeError("expected a non-empty image array")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise ImageDecodeError(f"expected uint8 or uint16 pixels, got {image.dtype}")
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    raise ImageDecodeError(f"unsupported image shape {image.shape}: expected HxW, HxWx3 or HxWx4")
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Encoded bytes (JPEG, PNG, WebP, BMP...) to BGR uint8, honouring EXIF orientation."""
+    if not data:
+        raise ImageDecodeError("empty image data: send a JPEG or PNG file")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ImageDecodeError(
+            "could not decode the image: the file is corrupt, truncated or not an image "
+            "(JPEG, PNG, WebP and BMP are supported)"
+        )
+    return image
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """A file on disk as BGR uint8, with an error that names the file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageDecodeError(f"cannot read image {path}: {exc.strerror or exc}") from exc
+    try:
+        return decode_image(data)
+    except ImageDecodeError as exc:
+        raise ImageDecodeError(f"{path}: {exc}") from None
+
+
+def luma(bgr_float: np.ndarray) -> np.ndarray:
+    """float32 gray from float32 BGR (H, W, 3), rounding exactly like the torch twin."""
+    wb, wg, wr = (np.float32(w) for w in LUMA_WEIGHTS_BGR)
+    return bgr_float[..., 0] * wb + bgr_float[..., 1] * wg + bgr_float[..., 2] * wr
+
+
+def otsu_threshold(hist: np.ndarray) -> int:
+    """Otsu's threshold from a 256-bin histogram; levels <= t are the dark class.
+
+    Shared by the numpy and torch pipelines so both pick the same level.
+    """
+    hist = np.asarray(hist, dtype=np.float64)
+    total = hist.sum()
+    if total <= 0:
+        return 127
+    levels = np.arange(256, dtype=np.float64)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (m0[-1] * w0 - m0 * total) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = -1.0
+    return int(np.argmax(between))
+
+
+def gray_histogram(gray: np.ndarray) -> np.ndarray:
+    levels = np.clip(np.rint(gray), 0, 255).astype(np.int64)
+    return np.bincount(levels.ravel(), minlength=256)
+
+
+def threshold_level(gray: np.ndarray, spec: PreprocessSpec) -> float:
+    """The cut between shadow and wall. Gray levels are compared against t + 0.5: for whole-number
+    levels that is the same rule as `> t`, and it keeps float noise away from the cut."""
+    t = otsu_threshold(gray_histogram(gray)) if spec.threshold == "otsu" else spec.threshold
+    return float(t) + 0.5
+
+
+def silhouette(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    """Binary mask at `silhouette_size` as float32: 0.0 shadow, 1.0 wall.
+
+    Resizing before the luma step is the same maths as after (both are linear) and is cheaper on
+    large camera frames.
+    """
+    bgr = to_bgr(image).astype(np.float32)
+    small = cv2.resize(bgr, spec.silhouette_size, interpolation=cv2.INTER_LINEAR)
+    gray = luma(small)
+    mask = (gray > threshold_level(gray, spec)).astype(np.float32)
+    if spec.dilate > 1:
+        # Grow the shadow (a min filter on the wall-is-1 mask) so thin fingers and soft edges
+        # survive the threshold; the border is ignored, like the torch twin's padding.
+        kernel = np.ones((spec.dilate, spec.dilate), np.uint8)
+        mask = cv2.erode(mask, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1.0)
+    return mask
+
+
+def silhouette_image(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    """The mask as a uint8 picture (0 shadow, 255 wall), for previews and lessons."""
+    return (silhouette(image, spec) * 255).astype(np.uint8)
+
+
+def preprocess(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    """One frame (any layout) to the network input: float32 (3, S, S), normalised."""
+    size = (spec.input_size, spec.input_size)
+    if spec.mode == "silhouette":
+        plane = cv2.resize(silhouette(image, spec), size, interpolation=cv2.INTER_LINEAR)
+        chw = np.broadcast_to(plane, (3, *plane.shape))
+    else:
+        rgb = cv2.cvtColor(to_bgr(image), cv2.COLOR_BGR2RGB).astype(np.float32) * (1.0 / 255.0)
+        chw = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)
+    mean = np.asarray(spec.mean, np.float32).reshape(3, 1, 1)
+    std = np.asarray(spec.std, np.float32).reshape(3, 1, 1)
+    return np.ascontiguousarray((chw - mean) / std, dtype=np.float32)
+
+
+def preprocess_batch(images: Sequence[np.ndarray], spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    if len(images) == 0:
+        raise ValueError("preprocess_batch needs at least one image")
+    return np.stack([preprocess(im, spec) for im in images])
