@@ -1,0 +1,130 @@
+import json
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from ombro_contract.card import card_path_for, load_verified, sha256_file, write_card
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.errors import (
+    CardInvalidError,
+    CardMissingError,
+    ChecksumMismatchError,
+    ContractMismatchError,
+    ModelContractError,
+    NotAnOnnxModelError,
+)
+from ombro_contract.labels import PUPPETS
+from tests.model_factory import make_tiny_model, make_tiny_onnx
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.onnx"
+    make_tiny_model(path)
+    return path
+
+
+def test_valid_model_loads_and_classifies(tiny, rng):
+    clf = PuppetClassifier.from_path(tiny)
+    frame = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    pred = clf.classify(frame, top_k=5)
+    assert pred.label in PUPPETS and len(pred.top_k) == 5
+    assert pred.probs.shape == (15,) and abs(pred.probs.sum() - 1) < 1e-5
+    assert pred.top_k[0] == (pred.label, pred.confidence)
+    assert [p for _, p in pred.top_k] == sorted([p for _, p in pred.top_k], reverse=True)
+    assert pred.model_version == "test-tiny-1"
+    batch = clf.classify_batch([frame, np.zeros((50, 60), np.uint8)])
+    assert batch[0].label == pred.label and np.allclose(batch[0].probs, pred.probs, atol=1e-6)
+
+
+def test_tampered_file_is_refused(tiny):
+    data = bytearray(tiny.read_bytes())
+    data[-1] ^= 0xFF
+    tiny.write_bytes(bytes(data))
+    with pytest.raises(ChecksumMismatchError, match="does not match its card"):
+        PuppetClassifier.from_path(tiny)
+
+
+def test_missing_card_is_refused(tiny):
+    card_path_for(tiny).unlink()
+    with pytest.raises(CardMissingError, match="no model card"):
+        load_verified(tiny)
+
+
+def test_card_with_wrong_classes_is_refused(tmp_path):
+    path = tmp_path / "wrong.onnx"
+    swapped = list(PUPPETS)
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    make_tiny_model(path, classes=swapped)
+    with pytest.raises(ContractMismatchError, match="contract"):
+        load_verified(path)
+    with pytest.raises(ContractMismatchError):
+        PuppetClassifier.from_path(path)
+
+
+def test_graph_with_ten_outputs_is_refused(tmp_path):
+    path = tmp_path / "ten.onnx"
+    make_tiny_model(path, num_outputs=10)
+    with pytest.raises(ContractMismatchError, match=r"\[10\] outputs"):
+        PuppetClassifier.from_path(path)
+
+
+def test_text_file_named_onnx_is_refused_even_with_a_matching_card(tmp_path, tiny):
+    fake = tmp_path / "fake.onnx"
+    fake.write_text("this is not a model\n")
+    card = load_verified(tiny)
+    write_card(fake, card)  # sha256 and size now match the text file
+    assert json.loads(card_path_for(fake).read_text())["sha256"] == sha256_file(fake)
+    with pytest.raises(NotAnOnnxModelError, match="could not be loaded as an ONNX model"):
+        PuppetClassifier.from_path(fake)
+
+
+def test_broken_card_json_is_a_clear_error(tiny):
+    card_path_for(tiny).write_text("{not json")
+    with pytest.raises(CardInvalidError, match="not valid JSON"):
+        load_verified(tiny)
+    card_path_for(tiny).write_text(json.dumps({"name": "x"}))
+    with pytest.raises(CardInvalidError, match="schema"):
+        load_verified(tiny)
+
+
+def test_all_contract_errors_share_one_base(tiny, tmp_path):
+    for exc in (CardMissingError, ChecksumMismatchError, ContractMismatchError, NotAnOnnxModelError):
+        assert issubclass(exc, ModelContractError)
+
+
+def test_opencv_backend_agrees_with_onnxruntime(tiny, rng):
+    ort = PuppetClassifier.from_path(tiny, backend="onnxruntime")
+    ocv = PuppetClassifier.from_path(tiny, backend="opencv")
+    frames = [rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for _ in range(4)]
+    for f in frames:
+        a, b = ort.classify(f), ocv.classify(f)
+        assert a.label == b.label
+        assert np.abs(a.probs - b.probs).max() < 1e-4  # summation order differs
+
+
+def test_classifier_is_safe_to_share_between_threads(tiny, rng):
+    clf = PuppetClassifier.from_path(tiny)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    expected = clf.classify(frame).probs
+    errors = []
+
+    def worker():
+        for _ in range(20):
+            if not np.allclose(clf.classify(frame).probs, expected, atol=1e-6):
+                errors.append("mismatch")
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors
+
+
+def test_copy_without_card_is_refused(tiny, tmp_path):
+    copy = tmp_path / "copy" / "tiny.onnx"
+    copy.parent.mkdir()
+    shutil.copy(tiny, copy)
+    with pytest.raises(CardMissingError):
+        PuppetClassifier.from_path(copy)
