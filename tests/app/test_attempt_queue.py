@@ -1,0 +1,156 @@
+import json
+import uuid
+
+import httpx
+import pytest
+
+from app.attempt_queue import (
+    AttemptQueue, AuthExpiredError, Backoff, SyncError, sync_pending,
+)
+from ombro_contract.errors import UnknownPuppetError
+
+
+class FakeAttemptsServer:
+    """An idempotent POST /attempts like the real one, with switchable failures."""
+
+    def __init__(self):
+        self.stored: dict[str, dict] = {}
+        self.posts = 0
+        self.fail_with: int | None = None
+        self.down = False
+        self.reject_puppet: str | None = None
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        self.posts += 1
+        if request.headers.get("authorization") != "Bearer good":
+            return httpx.Response(401, json={"detail": "sign in"})
+        if self.fail_with:
+            return httpx.Response(self.fail_with, json={"detail": "busy"})
+        attempts = json.loads(request.content)["attempts"]
+        if any(a["puppet"] == self.reject_puppet for a in attempts):
+            return httpx.Response(422, json={"detail": "bad attempt"})
+        accepted, dups = [], []
+        for a in attempts:
+            uuid.UUID(a["id"], version=4)
+            (dups if a["id"] in self.stored else accepted).append(a["id"])
+            self.stored.setdefault(a["id"], a)
+        return httpx.Response(200, json={"accepted": accepted, "duplicates": dups})
+
+    def client(self):
+        return httpx.Client(base_url="http://ombro.test", transport=httpx.MockTransport(self.handler))
+
+
+def record(q, puppet="dog", passed=True, owner="u1"):
+    return q.record(puppet=puppet, predicted=puppet, confidence=0.9, hold_seconds=2.1,
+                    passed=passed, model_version="v1", owner=owner)
+
+
+def test_record_persists_with_uuid4_and_iso_time(tmp_path):
+    q = AttemptQueue(tmp_path / "a.db")
+    a = record(q)
+    assert uuid.UUID(a.id).version == 4
+    assert "+00:00" in a.device_time
+    again = AttemptQueue(tmp_path / "a.db")  # a new process opening the same file
+    assert [x.id for x in again.pending("u1")] == [a.id]
+    assert again.counts("u1") == {"total": 1, "pending": 1, "synced": 0, "rejected": 0}
+
+
+def test_record_rejects_unknown_puppet_and_stores_nothing(tmp_path):
+    q = AttemptQueue(tmp_path / "a.db")
+    with pytest.raises(UnknownPuppetError):
+        record(q, puppet="unicorn")
+    assert q.counts()["total"] == 0
+
+
+def test_sync_sends_each_attempt_once_and_is_idempotent(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    ids = {record(q).id for _ in range(3)}
+    report = sync_pending(q, server.client(), "good", "u1")
+    assert set(report.accepted) == ids and report.duplicates == []
+    assert q.counts("u1")["pending"] == 0
+    assert sync_pending(q, server.client(), "good", "u1").synced == 0  # nothing left to send
+    assert set(server.stored) == ids
+
+
+def test_lost_reply_is_resolved_as_duplicate(tmp_path):
+    """The server stored the batch but the app died before marking it: resend, stored once."""
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    a = record(q)
+    server.stored[a.id] = a.payload()
+    report = sync_pending(q, server.client(), "good", "u1")
+    assert report.duplicates == [a.id] and report.accepted == []
+    assert len(server.stored) == 1 and q.counts("u1")["synced"] == 1
+
+
+def test_network_down_keeps_everything_queued(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    record(q)
+    server.down = True
+    with pytest.raises(SyncError):
+        sync_pending(q, server.client(), "good", "u1")
+    assert q.counts("u1")["pending"] == 1
+    server.fail_with = 503
+    server.down = False
+    with pytest.raises(SyncError, match="busy"):
+        sync_pending(q, server.client(), "good", "u1")
+    server.fail_with = None
+    assert sync_pending(q, server.client(), "good", "u1").synced == 1
+
+
+def test_expired_token_raises_auth_error_and_keeps_queue(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    record(q)
+    with pytest.raises(AuthExpiredError):
+        sync_pending(q, server.client(), "stale", "u1")
+    assert q.counts("u1")["pending"] == 1
+
+
+def test_one_invalid_attempt_is_set_aside_not_blocking_the_rest(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    good = [record(q).id for _ in range(2)]
+    bad = record(q, puppet="crab").id
+    server.reject_puppet = "crab"
+    report = sync_pending(q, server.client(), "good", "u1")
+    assert set(report.accepted) == set(good)
+    assert list(report.rejected) == [bad] and "bad attempt" in report.rejected[bad]
+    counts = q.counts("u1")
+    assert counts == {"total": 3, "pending": 0, "synced": 2, "rejected": 1}
+    assert any(a.id == bad and a.rejected for a in q.history("u1"))  # kept locally
+
+
+def test_only_the_signed_in_owner_is_synced(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    mine = record(q, owner="u1").id
+    record(q, owner="guest")
+    record(q, owner="u2")
+    report = sync_pending(q, server.client(), "good", "u1")
+    assert report.accepted == [mine]
+    assert q.counts("guest")["pending"] == 1
+
+
+def test_large_queue_goes_in_batches_of_500(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    for _ in range(501):
+        record(q)
+    report = sync_pending(q, server.client(), "good", "u1")
+    assert len(report.accepted) == 501 and server.posts == 2
+
+
+def test_backoff_grows_with_jitter_and_caps():
+    b = Backoff(base_s=1.0, cap_s=8.0)
+    delays = [b.next_delay() for _ in range(6)]
+    for i, d in enumerate(delays):
+        full = min(8.0, 2**i)
+        assert full / 2 <= d <= full
+    b.reset()
+    assert b.next_delay() <= 1.0
+
+
+def test_forget_deletes_local_history(tmp_path):
+    q = AttemptQueue(tmp_path / "a.db")
+    record(q, owner="u1")
+    record(q, owner="u2")
+    assert q.forget("u1") == 1
+    assert q.counts()["total"] == 1
