@@ -1,0 +1,119 @@
+"""The one typed settings object of a training run, and the command line that fills it.
+
+argparse stays the user interface (as in torchvision's references), but everything downstream
+takes a validated `TrainConfig`, which is also what a checkpoint stores so `--resume` can refuse
+to continue a run under a different architecture or preprocessing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ombro_contract.preprocess import DEFAULT_SPEC, PreprocessSpec
+from training.engine import ARCHS
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", protected_namespaces=())
+
+    arch: Literal["mobilenet_v2", "resnet34"] = "mobilenet_v2"
+    data: str | None = None
+    out: str = "runs/default"
+    epochs: int = Field(30, ge=1)
+    batch_size: int = Field(64, ge=1)
+    opt: Literal["adamw", "sgd"] = "adamw"
+    lr: float = Field(2e-3, gt=0)
+    weight_decay: float = Field(0.05, ge=0)
+    label_smoothing: float = Field(0.1, ge=0, lt=1)
+    warmup_epochs: int = Field(1, ge=0)
+    clip_grad_norm: float = Field(0.0, ge=0)
+    pretrained: bool = False
+    # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
+    input_size: int = DEFAULT_SPEC.input_size
+    mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
+    threshold: int | Literal["otsu"] = DEFAULT_SPEC.threshold
+    dilate: int = DEFAULT_SPEC.dilate
+    # generated data (used when --data is absent)
+    synth_per_class: int = Field(200, ge=2)
+    synth_size: int = Field(224, ge=32)
+    # machinery
+    device: str = "auto"
+    amp: Literal["auto", "off", "fp16", "bf16"] = "auto"
+    channels_last: bool | None = None
+    compile: bool = False
+    workers: int = Field(2, ge=0)
+    cache_mb: float = Field(4096, ge=0)
+    seed: int = 0
+    resume: bool = False
+    limit_batches: int = Field(0, ge=0)
+    max_bad_fraction: float = Field(0.05, ge=0, le=1)
+    allow_protected: bool = False
+    report: bool = True
+    gradcam_per_class: int = Field(2, ge=0)
+    progress: bool = True
+
+    def spec(self) -> PreprocessSpec:
+        return PreprocessSpec(input_size=self.input_size, mode=self.mode, threshold=self.threshold,
+                              dilate=self.dilate)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
+        values = vars(args).copy()
+        t = values.get("threshold")
+        if isinstance(t, str) and t != "otsu":
+            values["threshold"] = int(t)
+        return cls.model_validate(values)
+
+    @staticmethod
+    def arg_parser() -> argparse.ArgumentParser:
+        d = TrainConfig()
+        p = argparse.ArgumentParser(
+            description="Train an Ombro puppet classifier (torchvision MobileNetV2 / ResNet34).",
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        p.add_argument("--arch", choices=ARCHS, default=d.arch)
+        p.add_argument("--data", default=None, help="dataset root with train/ and val/ class folders "
+                       "(HaSPeR layout); default: the generated dataset, made or reused under data/")
+        p.add_argument("--out", default=d.out, help="run folder (checkpoints, logs, report)")
+        p.add_argument("--epochs", type=int, default=d.epochs)
+        p.add_argument("-b", "--batch-size", type=int, default=d.batch_size, help="per process")
+        p.add_argument("--opt", choices=["adamw", "sgd"], default=d.opt)
+        p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate after warm-up")
+        p.add_argument("--wd", "--weight-decay", dest="weight_decay", type=float, default=d.weight_decay)
+        p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
+        p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+        p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm, help="0: off")
+        p.add_argument("--pretrained", action="store_true",
+                       help="start from torchvision's ImageNet weights (needs them downloaded)")
+        p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
+        p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
+        p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")
+        p.add_argument("--dilate", type=int, default=d.dilate)
+        p.add_argument("--synth-per-class", type=int, default=d.synth_per_class,
+                       help="generated images per class (train; val gets a quarter)")
+        p.add_argument("--synth-size", type=int, default=d.synth_size, help="generated image side")
+        p.add_argument("--device", default=d.device, help="auto, cpu, cuda")
+        p.add_argument("--amp", choices=["auto", "off", "fp16", "bf16"], default=d.amp,
+                       help="mixed precision on CUDA (auto: bf16 where supported, else fp16)")
+        p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                       help="NHWC memory format (default: on for CUDA)")
+        p.add_argument("--compile", action="store_true", help="torch.compile the model")
+        p.add_argument("-j", "--workers", type=int, default=d.workers, help="DataLoader workers")
+        p.add_argument("--cache-mb", type=float, default=d.cache_mb,
+                       help="keep decoded images in RAM when the dataset fits (0: never)")
+        p.add_argument("--seed", type=int, default=d.seed)
+        p.add_argument("--resume", action="store_true",
+                       help="continue from OUT/checkpoint.pth (starts fresh if there is none)")
+        p.add_argument("--limit-batches", type=int, default=d.limit_batches,
+                       help="at most this many batches per epoch (smoke tests); 0: all")
+        p.add_argument("--max-bad-fraction", type=float, default=d.max_bad_fraction,
+                       help="fail if more than this fraction of images is unreadable")
+        p.add_argument("--allow-protected", action="store_true",
+                       help="train even on a dataset marked PROTECTED (unlearnable)")
+        p.add_argument("--no-report", dest="report", action="store_false",
+                       help="skip the final evaluation report (metrics, plots, Grad-CAM)")
+        p.add_argument("--gradcam-per-class", type=int, default=d.gradcam_per_class)
+        p.add_argument("--no-progress", dest="progress", action="store_false")
+        return p

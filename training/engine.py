@@ -1,0 +1,184 @@
+"""The model, one training epoch, one evaluation pass, the LR schedule.
+
+Split out of `train.py` so `evaluate.py`, `export.py` and the benchmark build and run models the
+same way the training run did.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import urllib.error
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+from tqdm import tqdm
+
+from ombro_contract.errors import OmbroError
+from ombro_contract.labels import NUM_CLASSES
+from training.utils import DistInfo, all_gather_cat, all_reduce_sum
+
+ARCHS = ("mobilenet_v2", "resnet34")
+
+
+class PretrainedWeightsError(OmbroError, RuntimeError):
+    """ImageNet weights were asked for but cannot be had (offline, no cache)."""
+
+
+def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLASSES) -> nn.Module:
+    """A torchvision classifier with a `num_classes` head; ImageNet weights only when asked."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown --arch {arch!r}: choose one of {', '.join(ARCHS)}")
+    if not pretrained:
+        return torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
+    weights = torchvision.models.get_model_weights(arch).DEFAULT
+    try:
+        model = torchvision.models.get_model(arch, weights=weights)
+    except (urllib.error.URLError, OSError, RuntimeError) as exc:
+        raise PretrainedWeightsError(
+            f"--pretrained: could not get torchvision's ImageNet weights for {arch} ({exc}). This "
+            f"machine is probably offline. Download {weights.url} on a connected machine into "
+            f"$TORCH_HOME/hub/checkpoints/ (default ~/.cache/torch/hub/checkpoints/), or train "
+            f"from scratch without --pretrained."
+        ) from None
+    if arch == "mobilenet_v2":
+        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
+    else:
+        model.fc = nn.Linear(model.fc.in_features, num_classes)
+    return model
+
+
+def build_scheduler(optimizer, total_steps: int, warmup_steps: int, min_lr_ratio: float = 0.01):
+    """Linear warm-up then cosine decay, stepped once per batch (so it survives --limit-batches)."""
+    warmup_steps = min(warmup_steps, max(total_steps - 1, 0))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / (warmup_steps + 1)
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Mixed-precision settings: bf16 needs no loss scaling, fp16 does."""
+
+    dtype: torch.dtype | None  # None: full fp32
+
+    @classmethod
+    def choose(cls, amp: str, device: torch.device) -> "Precision":
+        if amp == "off" or device.type != "cuda":
+            return cls(None)
+        if amp == "bf16" or (amp == "auto" and torch.cuda.is_bf16_supported()):
+            return cls(torch.bfloat16)
+        return cls(torch.float16)
+
+    def autocast(self, device: torch.device):
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(device_type=device.type, dtype=self.dtype)
+
+    def scaler(self) -> torch.amp.GradScaler:
+        return torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
+
+
+def _to_device(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+    x = x.to(device, non_blocking=True)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
+def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, device, epoch: int, *,
+                    precision: Precision, channels_last: bool, info: DistInfo,
+                    limit_batches: int = 0, clip_grad_norm: float = 0.0, progress: bool = True) -> dict:
+    """One pass over the training data; returns loss, top-1 and images/s summed over ranks."""
+    model.train()
+    n_batches = min(len(loader), limit_batches) if limit_batches else len(loader)
+    loss_sum = correct = seen = 0.0
+    start = time.perf_counter()
+    bar = tqdm(total=n_batches, desc=f"epoch {epoch}", disable=not (progress and info.is_main),
+               dynamic_ncols=True, leave=False)
+    for i, (images, targets) in enumerate(loader):
+        if i >= n_batches:
+            break
+        images = _to_device(images, device, channels_last)
+        targets = targets.to(device, non_blocking=True)
+        with precision.autocast(device):
+            logits = model(images)
+            loss = criterion(logits, targets)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        if clip_grad_norm > 0:
+            scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+        n = targets.size(0)
+        loss_sum += loss.item() * n
+        correct += (logits.argmax(1) == targets).sum().item()
+        seen += n
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
+                        lr=f"{optimizer.param_groups[0]['lr']:.2e}")
+    bar.close()
+    elapsed = time.perf_counter() - start
+    loss_sum, correct, seen = all_reduce_sum([loss_sum, correct, seen], device, info)
+    return {
+        "train_loss": loss_sum / max(seen, 1),
+        "train_acc": correct / max(seen, 1),
+        "train_images_per_s": seen / max(elapsed, 1e-9),
+    }
+
+
+@dataclass
+class EvalResult:
+    loss: float
+    top1: float
+    preds: np.ndarray
+    targets: np.ndarray
+    probs: np.ndarray | None = None
+
+
+@torch.inference_mode()
+def evaluate(model, loader, device, *, criterion=None, precision: Precision = Precision(None),
+             channels_last: bool = False, info: DistInfo = DistInfo(), limit_batches: int = 0,
+             progress: bool = True, desc: str = "val", keep_probs: bool = False) -> EvalResult:
+    """Loss and top-1 on a loader whose sampler shards without padding, so counts are exact."""
+    model.eval()
+    criterion = criterion or nn.CrossEntropyLoss()
+    loss_sum = 0.0
+    preds, targets_all, probs = [], [], []
+    n_batches = min(len(loader), limit_batches) if limit_batches else len(loader)
+    bar = tqdm(total=n_batches, desc=desc, disable=not (progress and info.is_main), leave=False)
+    for i, (images, targets) in enumerate(loader):
+        if i >= n_batches:
+            break
+        images = _to_device(images, device, channels_last)
+        targets = targets.to(device, non_blocking=True)
+        with precision.autocast(device):
+            logits = model(images)
+        loss_sum += criterion(logits.float(), targets).item() * targets.size(0)
+        preds.append(logits.argmax(1))
+        targets_all.append(targets)
+        if keep_probs:
+            probs.append(logits.float().softmax(1).cpu())
+        bar.update(1)
+    bar.close()
+    pred_t = torch.cat(preds) if preds else torch.empty(0, dtype=torch.long, device=device)
+    targ_t = torch.cat(targets_all) if targets_all else torch.empty(0, dtype=torch.long, device=device)
+    pred_t, targ_t = all_gather_cat(pred_t, info), all_gather_cat(targ_t, info)
+    (loss_sum,) = all_reduce_sum([loss_sum], device, info)
+    n = max(int(targ_t.numel()), 1)
+    return EvalResult(
+        loss=loss_sum / n,
+        top1=float((pred_t == targ_t).sum().item()) / n,
+        preds=pred_t.cpu().numpy(),
+        targets=targ_t.cpu().numpy(),
+        probs=torch.cat(probs).numpy() if probs else None,
+    )

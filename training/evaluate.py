@@ -1,0 +1,255 @@
+"""Evaluate a training run or any exported ONNX model on a folder of labelled shadow images.
+
+    python training/evaluate.py runs/mnv2                    # the run's best checkpoint, val split
+    python training/evaluate.py models/mobilenet_v2.int8.onnx           # the 15 real photos
+    python training/evaluate.py models/mobilenet_v2.onnx --data DIR --out reports/x
+
+A folder is either class sub-folders (HaSPeR / ImageFolder layout) or flat files named
+`<puppet>.<ext>` (`../shared/real-shadows`). ONNX models are run through the contract's
+`PuppetClassifier`, i.e. exactly as the app and server run them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
+
+from ombro_contract.errors import OmbroError  # noqa: E402
+from ombro_contract.labels import NUM_CLASSES, PUPPETS, puppet_index  # noqa: E402
+from ombro_contract.paths import real_shadows_dir  # noqa: E402
+from ombro_contract.preprocess import PreprocessSpec  # noqa: E402
+from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split  # noqa: E402
+from training.engine import build_model, evaluate  # noqa: E402
+from training.presets import ClassificationPresetEval  # noqa: E402
+from training.utils import BEST_NAME, LOG_NAME, load_checkpoint, read_log  # noqa: E402
+
+REAL_ABSENT = ("real shadow photos not found (set OMBRO_REAL_SHADOWS or provide ../shared/"
+               "real-shadows); no real-photo score")
+
+
+def classification_metrics(targets: np.ndarray, preds: np.ndarray) -> dict:
+    """top-1, macro F1, per-class precision/recall/F1/support and the confusion matrix."""
+    labels = list(range(NUM_CLASSES))
+    p, r, f, s = precision_recall_fscore_support(targets, preds, labels=labels, zero_division=0)
+    cm = confusion_matrix(targets, preds, labels=labels)
+    present = s > 0
+    return {
+        "top1": float((targets == preds).mean()) if len(targets) else 0.0,
+        "n": int(len(targets)),
+        "macro_f1": float(f[present].mean()) if present.any() else 0.0,
+        "per_class": {PUPPETS[i]: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                                   "f1": round(float(f[i]), 4), "support": int(s[i])} for i in labels},
+        "confusion": cm.tolist(),
+    }
+
+
+def labelled_images(folder: Path) -> list[tuple[Path, int]]:
+    """(path, label) from class sub-folders or from flat `<puppet>.<ext>` files."""
+    if not folder.is_dir():
+        raise DatasetError(f"{folder} is not a folder")
+    if any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir()):
+        scan = scan_split(folder, progress=False, max_bad_fraction=1.0)
+        return scan.samples
+    items = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            items.append((p, puppet_index(p.stem.split("_")[0].lower())))
+    if not items:
+        raise DatasetError(f"{folder} has no class folders and no <puppet>.png files")
+    return items
+
+
+def plot_confusion(cm: np.ndarray | list, path: Path, title: str) -> Path:
+    cm = np.asarray(cm)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(NUM_CLASSES), PUPPETS, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(NUM_CLASSES), PUPPETS, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(NUM_CLASSES):
+        for j in range(NUM_CLASSES):
+            if cm[i, j]:
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=6,
+                        color="white" if norm[i, j] > 0.5 else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of true class")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_curves(log_path: Path, path: Path) -> Path | None:
+    rows = read_log(log_path)
+    if not rows:
+        return None
+    ep = [int(r["epoch"]) for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    a.plot(ep, [float(r["train_loss"]) for r in rows], label="train")
+    a.plot(ep, [float(r["val_loss"]) for r in rows], label="val")
+    a.set_xlabel("epoch")
+    a.set_ylabel("loss")
+    a.legend()
+    b.plot(ep, [float(r["train_acc"]) for r in rows], label="train")
+    b.plot(ep, [float(r["val_acc"]) for r in rows], label="val")
+    b.set_xlabel("epoch")
+    b.set_ylabel("top-1")
+    b.set_ylim(0, 1)
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def load_run_model(run_or_ckpt: Path, device: torch.device):
+    """(model, checkpoint dict) from a run folder's model_best.pth or a checkpoint file."""
+    path = run_or_ckpt / BEST_NAME if run_or_ckpt.is_dir() else run_or_ckpt
+    if not path.is_file():
+        raise DatasetError(f"{path} not found: train first (training/train.py --out {run_or_ckpt})")
+    ckpt = load_checkpoint(path)
+    if tuple(ckpt["classes"]) != PUPPETS:
+        raise OmbroError(f"{path} was trained on classes {ckpt['classes']}, not the contract's")
+    model = build_model(ckpt["arch"])
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), ckpt
+
+
+@torch.inference_mode()
+def torch_probs(model, images: list[np.ndarray], spec: PreprocessSpec, device, batch: int = 32) -> np.ndarray:
+    preset = ClassificationPresetEval(spec)
+    out = []
+    for i in range(0, len(images), batch):
+        x = torch.stack([preset(im) for im in images[i:i + batch]]).to(device)
+        out.append(model(x).float().softmax(1).cpu().numpy())
+    return np.concatenate(out)
+
+
+def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> dict:
+    """Metrics for a predict(list of RGB images) -> probs function, plus each file's verdict."""
+    probs = []
+    for i in range(0, len(items), batch):
+        probs.append(predict([load_rgb(p) for p, _ in items[i:i + batch]]))
+    probs = np.concatenate(probs)
+    targets = np.array([t for _, t in items])
+    preds = probs.argmax(1)
+    m = classification_metrics(targets, preds)
+    m["files"] = [{"file": p.name, "true": PUPPETS[t], "pred": PUPPETS[int(k)], "prob": round(float(pr[k]), 4)}
+                  for (p, t), k, pr in zip(items, preds, probs)]
+    return m
+
+
+def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2) -> dict:
+    """Score an exported model on a folder exactly as the app/server would run it."""
+    from ombro_contract.classifier import PuppetClassifier
+
+    clf = PuppetClassifier.from_path(onnx_path, threads=threads)
+    # PuppetClassifier.run takes preprocessed batches; the contract preprocess wants BGR.
+    from ombro_contract.preprocess import preprocess_batch
+
+    def predict(rgbs):
+        return clf.run(preprocess_batch([im[:, :, ::-1] for im in rgbs], clf.spec))
+
+    return evaluate_items(predict, labelled_images(folder))
+
+
+def evaluate_real_torch(model, spec: PreprocessSpec, device) -> dict | None:
+    folder = real_shadows_dir()
+    if folder is None:
+        return None
+    return evaluate_items(lambda ims: torch_probs(model, ims, spec, device), labelled_images(folder))
+
+
+def summary(m: dict) -> str:
+    return f"top-1 {m['top1']:.4f} on {m['n']} images (macro F1 {m['macro_f1']:.3f})"
+
+
+def write_run_report(run_dir: Path, device: torch.device, workers: int = 2, gradcam_per_class: int = 2,
+                     progress: bool = True) -> dict:
+    """metrics.json, confusion_matrix.png, curves.png, gradcam/ and real-photo results for a run."""
+    from training.data import PuppetImages
+    from training.gradcam import write_gradcam_grid
+
+    model, ckpt = load_run_model(run_dir, device)
+    spec = PreprocessSpec.model_validate(ckpt["spec"])
+    scan = scan_split(Path(ckpt["data_root"]) / "val", progress=False, max_bad_fraction=1.0)
+    loader = torch.utils.data.DataLoader(PuppetImages(scan, ClassificationPresetEval(spec)),
+                                         batch_size=64, num_workers=workers)
+    res = evaluate(model, loader, device, progress=progress, desc="report")
+    report = {"arch": ckpt["arch"], "epoch": ckpt["epoch"], "dataset": ckpt["dataset"],
+              "preprocess": ckpt["spec"], "val": classification_metrics(res.targets, res.preds)}
+    plot_confusion(report["val"]["confusion"], run_dir / "confusion_matrix.png",
+                   f"{ckpt['arch']} val ({ckpt['dataset']}): top-1 {report['val']['top1']:.3f}")
+    plot_curves(run_dir / LOG_NAME, run_dir / "curves.png")
+    real = evaluate_real_torch(model, spec, device)
+    report["real"] = real if real is not None else {"absent": REAL_ABSENT}
+    if real is not None:
+        plot_confusion(real["confusion"], run_dir / "confusion_real.png",
+                       f"{ckpt['arch']} on real shadow photos: top-1 {real['top1']:.3f}")
+    if gradcam_per_class > 0:
+        ds = PuppetImages(scan, ClassificationPresetEval(spec))
+        by_class: dict[int, list[np.ndarray]] = {}
+        for i, (_, label) in enumerate(scan.samples):
+            if len(by_class.setdefault(label, [])) < gradcam_per_class:
+                by_class[label].append(ds.image(i))
+        write_gradcam_grid(model, ckpt["arch"], by_class, spec, device, run_dir / "gradcam")
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"val: {summary(report['val'])}")
+    print(f"real photos: {summary(real)}" if real is not None else REAL_ABSENT)
+    print(f"report written to {run_dir}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("model", type=Path, help="run folder, .pth checkpoint or .onnx model")
+    p.add_argument("--data", type=Path, default=None,
+                   help="folder to score (default: the real photos, or the run's val split)")
+    p.add_argument("--out", type=Path, default=None, help="write metrics.json and the confusion matrix here")
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args(argv)
+    try:
+        folder = args.data or real_shadows_dir()
+        if args.model.suffix == ".onnx":
+            if folder is None:
+                raise DatasetError(REAL_ABSENT + "; pass --data DIR")
+            m = evaluate_onnx(args.model, folder)
+        elif args.data is None and args.model.is_dir():
+            write_run_report(args.model, torch.device(args.device), gradcam_per_class=0)
+            return 0
+        else:
+            model, ckpt = load_run_model(args.model, torch.device(args.device))
+            spec = PreprocessSpec.model_validate(ckpt["spec"])
+            m = evaluate_items(lambda ims: torch_probs(model, ims, spec, args.device),
+                               labelled_images(folder))
+    except OmbroError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.model.name} on {folder}: {summary(m)}")
+    for cls, v in m["per_class"].items():
+        if v["support"]:
+            print(f"  {cls:9s} P {v['precision']:.2f} R {v['recall']:.2f} F1 {v['f1']:.2f} (n={v['support']})")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "metrics.json").write_text(json.dumps(m, indent=2) + "\n")
+        plot_confusion(m["confusion"], args.out / "confusion_matrix.png", f"{args.model.name}: {summary(m)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The default dataset: generated shadows, made once and reused while the generator is unchanged.
+
+The folder name carries generator version, seed and size (`data/synth-v3-s0-n200`), and a small
+manifest written after generation says it is complete, so a run killed during generation never
+leaves a half dataset that later runs would silently reuse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from ombro_contract.paths import REPO_ROOT
+from training.data import DatasetError
+from training.utils import DistInfo
+
+MANIFEST = "ombro_dataset.json"
+
+
+def _generator():
+    try:
+        from training import synth
+    except ImportError as exc:
+        raise DatasetError(
+            f"no --data given and the shadow generator (training/synth.py) cannot be imported "
+            f"({exc}); pass --data DIR with train/ and val/ class folders"
+        ) from None
+    return synth
+
+
+def synth_dir(seed: int, per_class: int, version: str | int, size: int) -> Path:
+    suffix = "" if size == 224 else f"-px{size}"
+    return REPO_ROOT / "data" / f"synth-v{version}-s{seed}-n{per_class}{suffix}"
+
+
+def ensure_synth_dataset(cfg, info: DistInfo) -> Path:
+    """Generate (main process only) or reuse the dataset for this seed/size; others wait."""
+    synth = _generator()
+    version = getattr(synth, "GENERATOR_VERSION", 0)
+    out = synth_dir(cfg.seed, cfg.synth_per_class, version, cfg.synth_size)
+    want = {"generator_version": version, "seed": cfg.seed, "per_class": cfg.synth_per_class,
+            "size": cfg.synth_size}
+    if info.is_main and not _manifest_matches(out, want):
+        if out.exists():
+            shutil.rmtree(out)  # an interrupted or outdated generation
+        print(f"generating the synthetic dataset into {out} (once; later runs reuse it)", flush=True)
+        synth.generate_dataset(out, per_class=cfg.synth_per_class, seed=cfg.seed, size=cfg.synth_size)
+        (out / MANIFEST).write_text(json.dumps(want, indent=2) + "\n")
+    elif info.is_main:
+        print(f"reusing the synthetic dataset {out}")
+    if info.distributed:
+        torch.distributed.barrier()
+    return out
+
+
+def _manifest_matches(out: Path, want: dict) -> bool:
+    try:
+        return json.loads((out / MANIFEST).read_text()) == want
+    except (OSError, ValueError):
+        return False
