@@ -76,7 +76,7 @@ class ProtectReport:
 
 def class_filter(settings: ProtectSettings, class_name: str) -> np.ndarray:
     """(3, k, k) float32 filter for one class, a pure function of (key, class name, settings)."""
-    digest = hashlib.sha256(f"cuda|{settings.key}|{class_name}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"cuda|{settings.key}|{class_name}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:16], "little"))
     k = settings.kernel_size
     channels = 3 if settings.per_channel else 1

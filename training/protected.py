@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+from ombro_contract.errors import OmbroError
 
 PROTECTED_MARKER = "PROTECTED"
 ALLOW_FLAG = "--allow-protected"
 
 
-class ProtectedDatasetError(RuntimeError):
-    """Raised when a training loader is pointed at a protected dataset."""
+class ProtectedDatasetError(OmbroError, RuntimeError):
+    """Raised when a training loader is pointed at a protected dataset (an OmbroError, so the
+    training CLIs print its message instead of a traceback)."""
 
 
 def key_fingerprint(key: str) -> str:
@@ -48,7 +51,7 @@ def write_marker(root: str | Path, *, method: str, key: str, params: dict | None
     payload = {
         "method": method,
         "key_fingerprint": key_fingerprint(key),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": params or {},
         "note": "Images in this folder are deliberately unlearnable; do not train on them.",
     }
