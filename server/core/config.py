@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     session_ttl_hours: float = 12
 
     # Login throttling: after `login_max_failures` bad passwords within `login_window_s` for one
-    # username (or one client address) further attempts get 429 for `login_lockout_s`.
+    # username (or `login_max_failures_per_ip` from one address) further attempts get 429 for `login_lockout_s`.
     login_max_failures: int = 5
+    login_max_failures_per_ip: int = 50  # a school shares one address: keep this generous
     login_window_s: int = 15 * 60
     login_lockout_s: int = 15 * 60
 

@@ -27,6 +27,7 @@ class LoginThrottled(Exception):
 @dataclass(frozen=True)
 class ThrottlePolicy:
     max_failures: int = 5
+    max_failures_per_ip: int = 50
     window_s: int = 900
     lockout_s: int = 900
 
@@ -70,7 +71,8 @@ def _record_failure(session: Session, key: str, now: datetime, policy: ThrottleP
     if now - row.window_start > timedelta(seconds=policy.window_s):
         row.failures, row.window_start, row.locked_until = 0, now, None
     row.failures += 1
-    if row.failures >= policy.max_failures:
+    limit = policy.max_failures_per_ip if key.startswith("ip:") else policy.max_failures
+    if row.failures >= limit:
         row.locked_until = now + timedelta(seconds=policy.lockout_s)
     session.flush()
 

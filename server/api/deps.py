@@ -1,0 +1,179 @@
+"""Dependencies: the app context, a database session, and who is calling.
+
+Access control is declared in route signatures (`StudentUser`, `TeacherUser`, `MaintainerUser`),
+so a reader sees who may call an endpoint without reading its body. Ownership (which class, which
+student) is checked by the `owned_class` / `visible_student` helpers, which answer 404 rather than
+403 so nobody can probe which ids exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from .. import crud
+from ..core.config import Settings
+from ..crud.classes import is_member
+from ..models import Role, SchoolClass, User
+from ..observability import Metrics
+from ..registry import ModelStore
+from ..scoring import MicroBatcher, ModelProvider
+
+
+@dataclass
+class AppContext:
+    """Everything a request may need, created once per app in `create_app` (no module globals)."""
+
+    settings: Settings
+    factory: sessionmaker[Session]
+    store: ModelStore
+    metrics: Metrics
+    provider: ModelProvider
+    batcher: MicroBatcher
+
+
+def get_ctx(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def get_session(ctx: Ctx) -> Iterator[Session]:
+    """A session per request; routes commit explicitly, anything uncommitted is rolled back."""
+    session = ctx.factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    ctx: Ctx,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    """The caller, from a bearer token or (for the dashboard) the session cookie."""
+    if bearer:
+        row = crud.resolve_token(session, bearer, kind="bearer")
+        if row is None:
+            raise _unauthorized("the access token is invalid, expired or revoked: sign in again")
+        request.state.token = bearer
+        return row.user
+    cookie = request.cookies.get(ctx.settings.session_cookie)
+    if cookie:
+        row = crud.resolve_token(session, cookie, kind="session")
+        if row is not None:
+            request.state.token = cookie
+            return row.user
+    raise _unauthorized("not signed in: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: Role):
+    allowed = {r.value for r in roles}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"this needs a {' or '.join(sorted(allowed))} account; you are signed in "
+                f"as a {user.role}",
+            )
+        return user
+
+    return check
+
+
+StudentUser = Annotated[User, Depends(require_role(Role.student))]
+TeacherUser = Annotated[User, Depends(require_role(Role.teacher))]
+MaintainerUser = Annotated[User, Depends(require_role(Role.maintainer))]
+TeacherOrStudent = Annotated[User, Depends(require_role(Role.teacher, Role.student))]
+
+
+def get_cookie_user(request: Request, session: SessionDep, ctx: Ctx) -> User | None:
+    """The dashboard's signed-in user from the session cookie, or None (the page redirects)."""
+    cookie = request.cookies.get(ctx.settings.session_cookie)
+    if not cookie:
+        return None
+    row = crud.resolve_token(session, cookie, kind="session")
+    return None if row is None else row.user
+
+
+CookieUser = Annotated[User | None, Depends(get_cookie_user)]
+
+
+def open_cookie_session(response: Response, session: Session, user: User, ctx: AppContext) -> datetime:
+    """Start a dashboard session: a revocable server-side token in an HttpOnly cookie."""
+    secret, row = crud.issue_token(session, user, ctx.settings.session_ttl_hours, kind="session")
+    session.commit()
+    response.set_cookie(
+        ctx.settings.session_cookie,
+        secret,
+        max_age=int(ctx.settings.session_ttl_hours * 3600),
+        httponly=True,
+        secure=ctx.settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    return row.expires_at
+
+
+def close_cookie_session(request: Request, response: Response, session: Session, ctx: AppContext) -> None:
+    cookie = request.cookies.get(ctx.settings.session_cookie)
+    if cookie:
+        crud.revoke_token(session, cookie)
+        session.commit()
+    response.delete_cookie(ctx.settings.session_cookie, path="/")
+
+
+def owned_class(session: Session, user: User, class_id: int) -> SchoolClass:
+    """The class if this teacher owns it; 404 otherwise (also for other teachers' classes)."""
+    klass = crud.get_class(session, class_id)
+    if klass is None or klass.teacher_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"class {class_id} not found among your classes")
+    return klass
+
+
+def visible_class(session: Session, user: User, class_id: int) -> SchoolClass:
+    """Teachers see their own classes, students the classes they joined."""
+    klass = crud.get_class(session, class_id)
+    if klass is not None:
+        if user.role == Role.teacher.value and klass.teacher_id == user.id:
+            return klass
+        if user.role == Role.student.value and is_member(session, klass.id, user.id):
+            return klass
+    raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"class {class_id} not found among your classes")
+
+
+def visible_student(session: Session, user: User, student_id: int) -> User:
+    """A student sees only themself; a teacher sees students in their classes."""
+    student = crud.get_user(session, student_id)
+    ok = student is not None and student.role == Role.student.value and (
+        (user.role == Role.student.value and user.id == student_id)
+        or (user.role == Role.teacher.value and crud.teacher_owns_student(session, user.id, student_id))
+    )
+    if not ok:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"student {student_id} not found in your classes")
+    return student

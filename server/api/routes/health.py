@@ -1,0 +1,45 @@
+"""Liveness, readiness and Prometheus metrics (outside /api/v1, for orchestrators)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from ...core.db import at_head
+from ..deps import Ctx
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(ctx: Ctx) -> JSONResponse:
+    def check_db() -> tuple[bool, str]:
+        try:
+            engine = ctx.factory.kw["bind"]
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return (True, "ok") if at_head(engine) else (False, "migrations pending")
+        except Exception as exc:  # any failure means not ready; say which
+            return False, f"{type(exc).__name__}: {str(exc)[:200]}"
+
+    db_ok, db_detail = await run_in_threadpool(check_db)
+    model = ctx.provider.loaded
+    body = {
+        "status": "ready" if db_ok else "not ready",
+        "database": db_detail,
+        "score_model": model.version if model else None,
+    }
+    return JSONResponse(body, status_code=200 if db_ok else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(ctx: Ctx) -> Response:
+    return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,146 @@
+"""Model registry: upload (maintainers), list, manifest and conditional/range download (anyone
+signed in, so the app can update itself)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from ...models import ChannelEvent, ModelVersion
+from ...registry import UploadRejected, current_version
+from ...registry.channels import check_channel, ChannelError
+from ...schemas import ManifestOut, ModelOut
+from ..deps import Ctx, CurrentUser, MaintainerUser, SessionDep
+
+router = APIRouter(tags=["models"])
+
+UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "card"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "the .onnx"},
+                        "card": {"type": "string", "description": "the model card JSON (text or file)"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _live_channels(session, version: str) -> list[str]:
+    rows = session.scalars(
+        select(ChannelEvent).where(ChannelEvent.rolled_back_at.is_(None)).order_by(ChannelEvent.id)
+    )
+    live: dict[tuple[str, str], str] = {}
+    for ev in rows:
+        live[(ev.channel, ev.arch)] = ev.version
+    return sorted(ch for (ch, _), v in live.items() if v == version)
+
+
+def _model_out(session, row: ModelVersion) -> ModelOut:
+    out = ModelOut.model_validate(row)
+    out.channels = _live_channels(session, row.version)
+    return out
+
+
+@router.post("/models", response_model=ModelOut, status_code=201, openapi_extra=UPLOAD_DOC,
+             responses={409: {}, 413: {}, 415: {}, 422: {}})
+async def upload_model(request: Request, user: MaintainerUser, ctx: Ctx) -> ModelOut:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="send multipart/form-data with a 'file' (.onnx) and a 'card' (JSON) part",
+        )
+    async with request.form(max_files=2, max_fields=4) as form:
+        upload, card = form.get("file"), form.get("card")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, detail="missing the 'file' part with the .onnx model")
+        if isinstance(card, UploadFile):
+            card = await card.read()
+        if not card:
+            raise HTTPException(422, detail="missing the 'card' part: the model card JSON")
+        if upload.filename and not upload.filename.lower().endswith(".onnx"):
+            raise HTTPException(
+                415, detail=f"{upload.filename!r} is not an .onnx file; upload the exported model"
+            )
+        try:
+            row = await run_in_threadpool(
+                ctx.store.publish, ctx.factory, card, upload.file, ctx.settings.max_model_bytes, user.id
+            )
+        except UploadRejected as exc:
+            raise HTTPException(exc.status, detail=exc.detail) from None
+    with ctx.factory() as session:
+        return _model_out(session, row)
+
+
+@router.get("/models", response_model=list[ModelOut])
+def list_models(user: CurrentUser, session: SessionDep) -> list[ModelOut]:
+    rows = session.scalars(select(ModelVersion).order_by(ModelVersion.created_at, ModelVersion.version))
+    return [_model_out(session, r) for r in rows]
+
+
+@router.get("/models/latest", response_model=ManifestOut, responses={404: {}})
+def latest(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    arch: str = Query("mobilenet_v2", max_length=32),
+    channel: str = Query("stable", max_length=32),
+) -> ManifestOut:
+    try:
+        check_channel(channel)
+    except ChannelError as exc:
+        raise HTTPException(exc.status, detail=exc.detail) from None
+    row = current_version(session, channel, arch)
+    if row is None:
+        raise HTTPException(404, detail=f"no {arch} model on channel {channel!r} yet")
+    return ManifestOut(
+        version=row.version, arch=row.arch, quantization=row.quantization, sha256=row.sha256,
+        size_bytes=row.size_bytes,
+        download_url=str(request.url_for("download_model", version=row.version)),
+        card=row.card,
+    )
+
+
+@router.get("/models/{version}", response_model=ModelOut, responses={404: {}})
+def get_model(version: str, user: CurrentUser, session: SessionDep) -> ModelOut:
+    row = session.get(ModelVersion, version)
+    if row is None:
+        raise HTTPException(404, detail=f"model version {version!r} does not exist")
+    return _model_out(session, row)
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+@router.get("/models/{version}/download", name="download_model",
+            responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 404: {}})
+def download_model(version: str, request: Request, user: CurrentUser, session: SessionDep, ctx: Ctx):
+    row = session.get(ModelVersion, version)
+    if row is None:
+        raise HTTPException(404, detail=f"model version {version!r} does not exist")
+    etag = f'"{row.sha256}"'
+    # Versions are immutable, so the content hash is a strong validator and caching is forever.
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    path = ctx.store.path_of(row)
+    if not path.is_file():
+        raise HTTPException(
+            503, detail=f"the file of model {version!r} is missing on the server; tell a maintainer"
+        )
+    return FileResponse(path, media_type="application/octet-stream",
+                        filename=f"{row.version}.onnx", headers=headers)

@@ -1,0 +1,130 @@
+"""The app factory: `create_app(settings)` builds one self-contained server (no module globals)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+from .api.deps import AppContext
+from .api.routes import attempts, auth, channels, classes, health, models, score, students
+from .core.config import Settings
+from .core.db import engine_for, make_sessionmaker, migrate, session_scope
+from .observability import Metrics, RequestContextMiddleware, configure_logging
+from .registry import ModelStore, promote
+from .registry.storage import publish_file
+from .registry.validation import UploadRejected
+from .scoring import MicroBatcher, ModelProvider
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+class PathBodyLimit:
+    """Starlette's body limit, with a larger allowance on the upload endpoints."""
+
+    def __init__(self, app, default: int, by_path: dict[str, int]):
+        self.default = RequestBodyLimitMiddleware(app, default)
+        self.by_path = {path: RequestBodyLimitMiddleware(app, n) for path, n in by_path.items()}
+
+    async def __call__(self, scope, receive, send):
+        handler = self.by_path.get(scope.get("path", ""), self.default) if scope["type"] == "http" else None
+        await (handler or self.default.app)(scope, receive, send)
+
+
+def register_bundled_model(ctx: AppContext) -> None:
+    """First start with an empty registry: publish models/mobilenet_v2.int8.onnx to stable."""
+    path = ctx.settings.bundled_model
+    with ctx.factory() as session:
+        from sqlalchemy import select
+
+        from .models import ModelVersion
+
+        if session.scalar(select(ModelVersion.version).limit(1)) is not None:
+            return
+    if path is None or not path.is_file():
+        log.info("registry is empty and no bundled model at %s; waiting for an upload", path)
+        return
+    try:
+        row = publish_file(ctx.store, ctx.factory, path, ctx.settings.max_model_bytes)
+    except (UploadRejected, OSError) as exc:
+        log.warning("bundled model %s was not registered: %s", path, getattr(exc, "detail", exc))
+        return
+    with session_scope(ctx.factory) as session:
+        promote(session, "stable", row.version, actor_id=None)
+    log.info("registered bundled model", extra={"version": row.version})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = engine_for(settings)
+    factory = make_sessionmaker(engine)
+    metrics = Metrics()
+    store = ModelStore(settings.models_dir)
+    ctx = AppContext(
+        settings=settings,
+        factory=factory,
+        store=store,
+        metrics=metrics,
+        provider=ModelProvider(factory, store, settings.score_threads, settings.score_model_refresh_s),
+        batcher=MicroBatcher(
+            settings.score_max_batch, settings.score_max_wait_ms, settings.score_batching,
+            observe=metrics.score_batch.observe,
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        migrate(engine)
+        with factory() as session:
+            store.recover(session)
+        register_bundled_model(ctx)
+        await ctx.batcher.start()
+        log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),
+                                        "batching": settings.score_batching})
+        try:
+            yield
+        finally:
+            await ctx.batcher.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Ombro server",
+        version="1.0",
+        description="Accounts, classes, attempt sync, progress, model registry and scoring for "
+        "Ombro (hand shadow puppetry lessons).",
+        lifespan=lifespan,
+        root_path=settings.root_path,
+    )
+    app.state.ctx = ctx
+    for module in (auth, classes, attempts, students, models, channels, score):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 413 and exc.detail == "Content Too Large":
+            exc = StarletteHTTPException(
+                413,
+                detail=f"request body too large for {request.url.path}: images may be up to "
+                f"{settings.max_image_bytes} bytes, models {settings.max_model_bytes} bytes, "
+                f"other requests {settings.max_json_bytes} bytes",
+                headers=exc.headers,
+            )
+        return await http_exception_handler(request, exc)
+
+    slack = 64 * 1024  # multipart boundaries and headers
+    app.add_middleware(
+        PathBodyLimit,
+        default=settings.max_json_bytes,
+        by_path={
+            f"{settings.root_path}{API_PREFIX}/models": settings.max_model_bytes + slack,
+            f"{settings.root_path}{API_PREFIX}/score": settings.max_image_bytes + slack,
+        },
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app

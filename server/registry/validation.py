@@ -1,0 +1,106 @@
+"""Is this upload a model the apps and the server can run? Checked before anything is published.
+
+Checks, cheapest first: the card parses and matches the contract (labels, input shape); the bytes
+are an ONNX protobuf at all (else 415); the ONNX checker passes; onnxruntime loads it and its
+input/output shapes match the card; a few reference images run through the shared preprocessing
+in one batch and give finite probabilities over the 15 classes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ombro_contract.card import ModelCard, parse_card
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.errors import ModelContractError
+from ombro_contract.labels import NUM_CLASSES
+from ombro_contract.paths import real_shadows_dir
+from ombro_contract.preprocess import load_image
+
+
+class UploadRejected(Exception):
+    """A bad upload; `status` is the HTTP code to answer with."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def parse_upload_card(raw: bytes | str) -> ModelCard:
+    try:
+        card = parse_card(raw, source="the uploaded model card")
+        card.check_contract()
+    except ModelContractError as exc:
+        raise UploadRejected(422, str(exc)) from None
+    return card
+
+
+def reference_images(limit: int = 4) -> list[np.ndarray]:
+    """Real shadow photos when this machine has them, plus synthetic wall/shadow frames."""
+    images: list[np.ndarray] = []
+    real = real_shadows_dir()
+    if real is not None:
+        for path in sorted(real.glob("*.png"))[:limit]:
+            images.append(load_image(path))
+    rng = np.random.default_rng(0)
+    wall = np.full((240, 320, 3), 200, np.uint8)
+    blob = wall.copy()
+    blob[60:180, 100:220] = 30
+    noise = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    images += [wall, blob, noise]
+    return images
+
+
+def _check_onnx_bytes(path: Path) -> None:
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except (DecodeError, ValueError, RuntimeError, OSError) as exc:
+        raise UploadRejected(
+            415, f"the uploaded file is not an ONNX model ({type(exc).__name__}); upload the "
+            ".onnx file written by training/export.py"
+        ) from None
+    if not model.graph.node and not model.graph.output:
+        raise UploadRejected(
+            415, "the uploaded file is not an ONNX model (it has no graph); upload the .onnx file "
+            "written by training/export.py"
+        )
+    try:
+        onnx.checker.check_model(str(path))
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0][:300]
+        raise UploadRejected(422, f"the ONNX checker rejected the model: {first}") from None
+
+
+def validate_model(onnx_path: Path) -> PuppetClassifier:
+    """Validate a model file that already has its card beside it; returns the loaded classifier."""
+    _check_onnx_bytes(onnx_path)
+    try:
+        clf = PuppetClassifier.from_path(onnx_path, threads=1, warmup=False)
+    except ModelContractError as exc:
+        raise UploadRejected(422, str(exc)) from None
+    frames = reference_images()
+    try:
+        probs = clf.classify_batch(frames)
+    except Exception as exc:  # onnxruntime raises private types for shape errors
+        raise UploadRejected(
+            422, f"the model failed on a batch of {len(frames)} reference images "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); export it with a dynamic "
+            "batch axis"
+        ) from None
+    p = np.stack([pred.probs for pred in probs])
+    if p.shape != (len(frames), NUM_CLASSES) or not np.all(np.isfinite(p)):
+        raise UploadRejected(
+            422, f"the model gave {p.shape} outputs (or NaN/inf) for {len(frames)} reference "
+            f"images; expected finite scores for {NUM_CLASSES} classes"
+        )
+    if not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        raise UploadRejected(
+            422, "the model's probabilities do not sum to 1: check the card's 'outputs' field "
+            "('logits' or 'probs')"
+        )
+    return clf

@@ -1,0 +1,147 @@
+"""Server-side scoring: the current server model and a micro-batcher in front of it.
+
+Concurrent `/score` requests are queued; one worker task takes up to `max_batch` of them (waiting
+at most `max_wait_ms` after the first) and makes a single onnxruntime call for the whole batch.
+While that call runs, new requests pile up, so under load batches fill themselves. With batching
+off every request runs on its own (the baseline the benchmark compares against).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from ombro_contract.classifier import PuppetClassifier
+
+from .registry import ModelStore, server_model
+
+log = logging.getLogger(__name__)
+
+
+class NoModelError(Exception):
+    pass
+
+
+class ModelProvider:
+    """The classifier for the stable server model, reloaded when the channel pointer moves."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], store: ModelStore, threads: int, refresh_s: float
+    ):
+        self._factory, self._store = factory, store
+        self._threads, self._refresh_s = threads, refresh_s
+        self._clf: PuppetClassifier | None = None
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def loaded(self) -> PuppetClassifier | None:
+        return self._clf
+
+    def _resolve(self) -> PuppetClassifier | None:
+        with self._factory() as session:
+            row = server_model(session)
+        if row is None:
+            return None
+        if self._clf is not None and self._clf.version == row.version:
+            return self._clf
+        log.info("loading server model", extra={"version": row.version, "arch": row.arch})
+        return PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+
+    async def current(self) -> PuppetClassifier:
+        now = time.monotonic()
+        if self._clf is None or now - self._checked > self._refresh_s:
+            async with self._lock:
+                if self._clf is None or time.monotonic() - self._checked > self._refresh_s:
+                    self._clf = await asyncio.to_thread(self._resolve)
+                    self._checked = time.monotonic()
+        if self._clf is None:
+            raise NoModelError(
+                "no model is published on the stable channel yet; a maintainer must upload one "
+                "(POST /api/v1/models) and promote it"
+            )
+        return self._clf
+
+
+@dataclass
+class _Job:
+    clf: PuppetClassifier
+    tensor: np.ndarray
+    future: asyncio.Future
+
+
+class MicroBatcher:
+    def __init__(self, max_batch: int, max_wait_ms: float, enabled: bool = True, observe=None):
+        self.max_batch, self.max_wait = max(1, max_batch), max(0.0, max_wait_ms) / 1000.0
+        self.enabled = enabled
+        self._observe = observe or (lambda size: None)  # metrics hook: batch size
+        self._queue: asyncio.Queue[_Job] | None = None
+        self._worker: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if self.enabled and self._worker is None:
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._run(), name="score-batcher")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+            self._worker = None
+
+    async def submit(self, clf: PuppetClassifier, tensor: np.ndarray) -> np.ndarray:
+        """Probabilities for one preprocessed (3, S, S) input."""
+        if not self.enabled or self._queue is None:
+            self._observe(1)
+            return (await asyncio.to_thread(clf.run, tensor[None]))[0]
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(clf, tensor, future))
+        return await future
+
+    async def _collect(self, first: _Job) -> tuple[list[_Job], _Job | None]:
+        """Up to max_batch jobs for the same model; a job for another model starts the next batch."""
+        batch, deadline = [first], time.monotonic() + self.max_wait
+        while len(batch) < self.max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    job = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            if job.clf is not first.clf:
+                return batch, job
+            batch.append(job)
+        return batch, None
+
+    async def _run(self) -> None:
+        carry: _Job | None = None
+        while True:
+            first = carry or await self._queue.get()
+            batch, carry = await self._collect(first)
+            batch = [j for j in batch if not j.future.cancelled()]
+            if not batch:
+                continue
+            self._observe(len(batch))
+            try:
+                stacked = np.stack([j.tensor for j in batch])
+                probs = await asyncio.to_thread(batch[0].clf.run, stacked)
+            except Exception as exc:  # hand the failure to every waiting request
+                for j in batch:
+                    if not j.future.done():
+                        j.future.set_exception(exc)
+                continue
+            for j, p in zip(batch, probs):
+                if not j.future.done():
+                    j.future.set_result(p)
