@@ -1,0 +1,85 @@
+"""Dataset layout, manifest and byte-for-byte determinism of training/synth.py."""
+
+import json
+
+import pytest
+
+from ombro_contract.labels import PUPPETS
+from training.synth import GENERATOR_VERSION, generate_dataset
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.png"))}
+
+
+def test_layout_and_manifest_counts(tiny_dataset):
+    out, manifest = tiny_dataset
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert manifest["generator_version"] == GENERATOR_VERSION
+    assert manifest["seed"] == 11
+    assert manifest["classes"] == list(PUPPETS)
+    for split, expected in (("train", 2), ("val", 1)):
+        assert sorted(p.name for p in (out / split).iterdir()) == sorted(PUPPETS)
+        for puppet in PUPPETS:
+            pngs = list((out / split / puppet).glob("*.png"))
+            assert len(pngs) == expected == manifest["counts"][split][puppet]
+    assert manifest["counts"]["none"] == {"train": 2, "val": 1}
+    assert (out / "contact_sheet.png").stat().st_size > 1000
+
+
+def test_none_frames_stay_out_of_the_class_folders(tiny_dataset):
+    out, _ = tiny_dataset
+    for split in ("train", "val"):
+        assert "none" not in {p.name for p in (out / split).iterdir()}
+        assert not list((out / split).rglob("none_*.png"))
+    assert len(list((out / "none").rglob("none_*.png"))) == 3
+
+
+def test_frames_are_4_by_3_at_the_requested_long_side(tiny_dataset):
+    import cv2
+
+    out, manifest = tiny_dataset
+    img = cv2.imread(str(out / "train" / "dog" / "dog_00000.png"))
+    assert img.shape == (48, 64, 3)
+    assert manifest["frame"] == {"width": 64, "height": 48, "format": "png", "color": "bgr8"}
+
+
+def test_same_seed_gives_identical_bytes_regardless_of_workers(tmp_path, tiny_dataset):
+    first, _ = tiny_dataset
+    second = tmp_path / "again"
+    generate_dataset(second, per_class=3, seed=11, size=64, val_fraction=0.34, workers=2,
+                     progress=False)
+    a, b = _files(first), _files(second)
+    assert len(a) == 15 * 3 + 3 + 1  # images, none frames, contact sheet
+    assert a == b
+    assert (first / "manifest.json").read_bytes() == (second / "manifest.json").read_bytes()
+
+
+def test_different_seeds_differ(tmp_path, tiny_dataset):
+    first, _ = tiny_dataset
+    other = tmp_path / "other"
+    generate_dataset(other, per_class=3, seed=12, size=64, val_fraction=0.34, workers=1,
+                     progress=False, include_none=False)
+    a, b = _files(first), _files(other)
+    shared = [k for k in b if k.startswith(("train/", "val/"))]
+    assert len(shared) == 45
+    assert all(a[k] != b[k] for k in shared)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"per_class": -5}, "per_class"),
+        ({"per_class": 0}, "per_class"),
+        ({"per_class": 2, "size": 8}, "size"),
+        ({"per_class": 2, "val_fraction": 1.5}, "val_fraction"),
+        ({"per_class": 2, "classes": ["dog", "unicorn"]}, "unicorn"),
+    ],
+)
+def test_bad_arguments_raise_before_writing(tmp_path, kwargs, message):
+    from ombro_contract.errors import OmbroError
+
+    out = tmp_path / "never"
+    with pytest.raises(OmbroError, match=message):
+        generate_dataset(out, progress=False, **kwargs)
+    assert not out.exists()

@@ -1,0 +1,130 @@
+"""Pictures for people: lesson assets per puppet, a poses overview, dataset contact sheets.
+
+The lesson screen needs two pictures per puppet: the clean shadow to aim for and the hands that
+make it (drawn, since a shadow alone does not show which finger goes where). A contact sheet lets
+a person judge a generated dataset at a glance before hours of training go into it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ombro_contract.labels import PUPPETS
+
+from .hand import hand_parts, local_point
+from .poses import POSES
+from .raster import bounds, draw_hands, draw_mask, similarity
+from .render import reference_sample
+
+ASSET_SIZE = (480, 360)  # 4:3 like the camera frames
+_SKIN = (150, 178, 222)  # BGR
+_PNG = [cv2.IMWRITE_PNG_COMPRESSION, 6]
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _reference_transform(puppet: str, size: tuple[int, int], fill: float = 0.8):
+    sample = reference_sample(puppet)
+    parts = [p for hand in sample.pose.hands for p in hand_parts(hand, sample.props)]
+    lo, hi = bounds(parts)
+    w, h = size
+    k = fill * min(w / max(hi[0] - lo[0], 1e-3), h / max(hi[1] - lo[1], 1e-3))
+    m = similarity(k, 0.0, False, (lo + hi) / 2, (w / 2, h / 2))
+    holes = [(local_point(sample.pose.hands[o.hand], sample.props, (o.x, o.y, o.z)), o.radius)
+             for o in sample.pose.holes]
+    return parts, holes, m
+
+
+def reference_silhouette(puppet: str, size: tuple[int, int] = ASSET_SIZE) -> np.ndarray:
+    """The target shadow: black on white, uint8 (H, W)."""
+    parts, holes, m = _reference_transform(puppet, size)
+    mask = draw_mask(parts, holes, m, size)
+    return (255.0 * (1.0 - mask) + 0.5).astype(np.uint8)
+
+
+def howto_picture(puppet: str, size: tuple[int, int] = ASSET_SIZE,
+                  caption: bool = True) -> np.ndarray:
+    """The hands drawn over their faint shadow, with the pose's instructions underneath."""
+    w, h = size
+    parts, holes, m = _reference_transform(puppet, size, fill=0.72)
+    canvas = np.full((h, w, 3), 242, np.uint8)
+    shadow = draw_mask(parts, holes, m, size)
+    shift = np.float32([[1, 0, w * 0.03], [0, 1, h * 0.03]])
+    shadow = cv2.warpAffine(shadow, shift, size)
+    canvas = (canvas * (1.0 - 0.22 * shadow[..., None])).astype(np.uint8)
+    draw_hands(canvas, parts, m, _SKIN)
+    cv2.putText(canvas, puppet, (10, 28), _FONT, 0.8, (40, 40, 40), 2, cv2.LINE_AA)
+    if not caption:
+        return canvas
+    lines = textwrap.wrap(POSES[puppet].howto, width=62)
+    band = np.full((18 * len(lines) + 12, w, 3), 255, np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(band, line, (8, 20 + 18 * i), _FONT, 0.42, (30, 30, 30), 1, cv2.LINE_AA)
+    return np.vstack([canvas, band])
+
+
+def write_reference_assets(out_dir: str | Path) -> list[Path]:
+    """`<puppet>_silhouette.png` and `<puppet>_howto.png` for all 15 puppets (the app ships
+    these with its lessons); returns the written paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for puppet in PUPPETS:
+        for suffix, img in (("silhouette", reference_silhouette(puppet)),
+                            ("howto", howto_picture(puppet))):
+            path = out / f"{puppet}_{suffix}.png"
+            if not cv2.imwrite(str(path), img, _PNG):
+                raise OSError(f"could not write {path}")
+            written.append(path)
+    return written
+
+
+def write_overview(path: str | Path, columns: int = 3) -> Path:
+    """All 15 poses in one picture: each the drawn hands beside the shadow they cast."""
+    tile = (320, 240)
+    tiles = []
+    for puppet in PUPPETS:
+        sil = cv2.cvtColor(reference_silhouette(puppet, tile), cv2.COLOR_GRAY2BGR)
+        how = howto_picture(puppet, tile, caption=False)
+        pair = np.hstack([how, sil])
+        cv2.rectangle(pair, (0, 0), (pair.shape[1] - 1, pair.shape[0] - 1), (180, 180, 180), 1)
+        tiles.append(pair)
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.vstack(rows), _PNG)
+    return path
+
+
+def _label(text: str, height: int, width: int = 90) -> np.ndarray:
+    cell = np.full((height, width, 3), 255, np.uint8)
+    cv2.putText(cell, text, (6, height // 2 + 5), _FONT, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+    return cell
+
+
+def write_contact_sheet(dataset_dir: str | Path, path: str | Path, per_row: int = 8,
+                        thumb: tuple[int, int] = (128, 96)) -> Path:
+    """A grid: one row per puppet (then 'none'), the first `per_row` training images of each."""
+    root = Path(dataset_dir)
+    rows = []
+    groups = [(p, root / "train" / p) for p in PUPPETS] + [("none", root / "none" / "train")]
+    for name, folder in groups:
+        files = sorted(folder.glob("*.png"))[:per_row] if folder.is_dir() else []
+        if not files:
+            continue
+        cells = [_label(name, thumb[1])]
+        for f in files:
+            img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+            cells.append(cv2.resize(img, thumb, interpolation=cv2.INTER_AREA))
+        cells += [np.full((thumb[1], thumb[0], 3), 255, np.uint8)] * (per_row + 1 - len(cells))
+        rows.append(np.hstack(cells))
+    if not rows:
+        raise FileNotFoundError(f"no images under {root}/train or {root}/none/train: "
+                                "generate a dataset first (training/synth.py --out ...)")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.vstack(rows), _PNG)
+    return path

@@ -1,0 +1,235 @@
+"""POSES: how an ombromanie performer holds the hands for each of the 15 puppets.
+
+This table is the one place a pose is defined. The renderer jitters it per sample, the lesson
+assets draw it, and `docs/generator.md` points here. Every puppet is designed facing right; the
+renderer mirrors half the samples (a performer may use the other hand).
+
+Reading a pose: each hand is placed by its wrist on the wall (palm lengths, y up), `direction`
+where its fingers point (0 right, 90 up), `roll` about that axis (0: palm toward the light,
++-90: an edge toward the light, so finger curls show in the shadow). Fingers take
+(spread, mcp, pip, dip) in degrees; positive spread leans toward the little finger, positive
+flexion curls toward the palm. Thumb takes (azimuth from the fingers, elevation out of the palm,
+mcp, ip). Holes are gaps between fingers that read as eyes, in the hand's own frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .hand import Finger, HandPose, Thumb
+
+# Fingers held together touch along their length, so they lean a little toward the middle one.
+TOGETHER = {
+    "index": Finger(5, 0, 4, 4),
+    "middle": Finger(0, 0, 4, 4),
+    "ring": Finger(-5, 0, 4, 4),
+    "little": Finger(-10, 0, 4, 4),
+}
+CURLED = Finger(0, 88, 100, 65)
+HALF_CURLED = Finger(0, 45, 60, 30)
+TUCKED_THUMB = Thumb(azimuth=20, elevation=55, mcp=35, ip=30)
+
+
+def fingers(**overrides: Finger) -> dict[str, Finger]:
+    return {**TOGETHER, **overrides}
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A gap in the shadow (an eye), on hand `hand` at a point of its own frame."""
+
+    hand: int
+    x: float
+    y: float
+    radius: float
+    z: float = 0.0
+
+
+@dataclass(frozen=True)
+class PuppetPose:
+    hands: tuple[HandPose, ...]
+    howto: str
+    holes: tuple[Hole, ...] = ()
+
+
+POSES: dict[str, PuppetPose] = {
+    "bird": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.12, -0.2), direction=150, side="right", wrist_dev=-25,
+                     fingers=fingers(index=Finger(-2, 8, 6, 4), ring=Finger(2, 8, 6, 4),
+                                     little=Finger(6, 10, 8, 4)),
+                     thumb=Thumb(azimuth=75, elevation=5, mcp=-10)),
+            HandPose(wrist=(-0.12, -0.2), direction=30, side="left", wrist_dev=-25,
+                     fingers=fingers(index=Finger(-2, 8, 6, 4), ring=Finger(2, 8, 6, 4),
+                                     little=Finger(6, 10, 8, 4)),
+                     thumb=Thumb(azimuth=65, elevation=5, mcp=-5)),
+        ),
+        howto="Cross your wrists, palms toward you, and hook the thumbs together as the head. "
+        "Keep the fingers together as wings and flap them slowly.",
+    ),
+    "chicken": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=95, side="right", roll=60,
+                     fingers=fingers(index=Finger(0, 75, 10, 5), middle=CURLED, ring=CURLED,
+                                     little=CURLED),
+                     thumb=Thumb(azimuth=30, elevation=70, mcp=10)),
+            HandPose(wrist=(-0.25, 0.25), direction=80, side="left", roll=-40,
+                     fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
+                     thumb=TUCKED_THUMB),
+        ),
+        howto="Make a loose fist with one hand: its knuckles are the comb. With the other "
+        "hand in front, point the index finger and thumb forward as an open beak.",
+    ),
+    "cow": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-10, side="right", roll=-60, wrist_flex=-45,
+                     fingers=fingers(index=Finger(0, 85, 5, 0), little=Finger(0, 90, 5, 0),
+                                     middle=Finger(0, 0, 15, 10), ring=Finger(-5, 5, 20, 10)),
+                     thumb=Thumb(azimuth=30, elevation=-10)),
+        ),
+        howto="Hold the hand flat, palm up, fingers forward. Raise the index and little "
+        "fingers as the horns; the middle and ring fingers are the face.",
+    ),
+    "crab": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.25, 0.0), direction=15, side="left", roll=35, wrist_dev=-70,
+                     fingers={"index": Finger(-28, 10, 45, 30), "middle": Finger(-9, 10, 45, 30),
+                              "ring": Finger(9, 10, 45, 30), "little": Finger(28, 10, 45, 30)},
+                     thumb=Thumb(azimuth=75, elevation=0)),
+            HandPose(wrist=(-0.25, 0.0), direction=165, side="right", roll=35, wrist_dev=-70,
+                     fingers={"index": Finger(-28, 10, 45, 30), "middle": Finger(-9, 10, 45, 30),
+                              "ring": Finger(9, 10, 45, 30), "little": Finger(28, 10, 45, 30)},
+                     thumb=Thumb(azimuth=75, elevation=0)),
+        ),
+        howto="Put both hands side by side, palms down, thumbs touching in the middle as "
+        "the body. Spread and bend all the fingers sideways as the legs.",
+    ),
+    "deer": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=95, side="right", roll=25, wrist_dev=-15,
+                     fingers={"index": Finger(-22, 5, 25, 15), "middle": Finger(-7, 5, 25, 15),
+                              "ring": Finger(9, 5, 25, 15), "little": Finger(26, 5, 25, 15)},
+                     thumb=Thumb(azimuth=105, elevation=0, mcp=-5)),
+        ),
+        howto="Raise one hand with the fingers spread wide as the antlers. Stick the thumb "
+        "straight out forward as the head and nose.",
+    ),
+    "dog": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-35,
+                     fingers=fingers(little=Finger(38, 10, 10, 5)),
+                     thumb=Thumb(azimuth=100, elevation=0, mcp=-10)),
+        ),
+        howto="Hand in profile, fingers together pointing forward: that is the snout. Put the "
+        "thumb up as the ear and drop the little finger as the jaw; open and close it to bark.",
+        holes=(Hole(hand=0, x=0.18, y=0.78, radius=0.055),),
+    ),
+    "elephant": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-55, side="right", wrist_dev=20,
+                     fingers={"index": Finger(-10, 35, 50, 20), "middle": Finger(0, 0, 5, 10),
+                              "ring": Finger(8, 35, 50, 20), "little": Finger(10, 60, 70, 30)},
+                     thumb=Thumb(azimuth=75, elevation=5)),
+        ),
+        howto="Bring the hand down from above, back of the hand toward the light: it is the "
+        "head. Let the middle finger hang as the trunk; the index and ring fingers are tusks.",
+    ),
+    "horse": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-40, side="left", wrist_dev=-10,
+                     fingers=fingers(),
+                     thumb=Thumb(azimuth=70, elevation=45, mcp=10)),
+            HandPose(wrist=(-0.1, -0.22), direction=-50, side="left", wrist_dev=-10,
+                     fingers=fingers(little=Finger(14, 10, 10, 5), ring=Finger(6, 5, 5, 5)),
+                     thumb=Thumb(azimuth=55, elevation=45, mcp=10)),
+        ),
+        howto="Lay one hand on top of the other, both pointing forward and a little down. "
+        "Raise both thumbs as the ears; part the lower fingers a little for the mouth.",
+    ),
+    "llama": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=0, side="right", roll=-45, wrist_flex=-55,
+                     forearm_length=5.0,
+                     fingers=fingers(index=Finger(0, 95, 5, 0), middle=Finger(0, 95, 5, 0),
+                                     ring=Finger(-3, 5, 10, 10), little=Finger(-6, 10, 10, 10)),
+                     thumb=Thumb(azimuth=30, elevation=0)),
+        ),
+        howto="Raise the forearm as a long neck. Bend the hand forward at the wrist, fingers "
+        "as the muzzle, and lift the index and middle fingers as two ears.",
+    ),
+    "moose": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-10, side="left", wrist_dev=-30,
+                     fingers=fingers(), thumb=TUCKED_THUMB),
+            HandPose(wrist=(-0.15, 0.25), direction=80, side="right", roll=35, wrist_dev=-20,
+                     fingers={"index": Finger(-30, 20, 30, 15), "middle": Finger(-10, 20, 30, 15),
+                              "ring": Finger(10, 20, 30, 15), "little": Finger(32, 20, 30, 15)},
+                     thumb=Thumb(azimuth=95, elevation=0)),
+        ),
+        howto="One hand flat, pointing forward, is the long head. Set the other hand on top, "
+        "fingers spread wide and curved, as the antlers.",
+    ),
+    "panther": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-12, side="left", wrist_dev=-15,
+                     fingers=fingers(), thumb=Thumb(azimuth=15, elevation=10, mcp=10)),
+            HandPose(wrist=(0.05, -0.35), direction=-30, side="right", roll=-50, wrist_dev=25,
+                     fingers=fingers(index=Finger(5, 0, 35, 35), middle=Finger(0, 0, 35, 35),
+                                     ring=Finger(-5, 0, 35, 35), little=Finger(-10, 0, 35, 35)),
+                     thumb=Thumb(azimuth=20, elevation=40, mcp=20)),
+        ),
+        howto="Stack both hands pointing forward: the top hand is the head, the lower hand "
+        "the jaw. Open the jaw wide; a gap between the top fingers makes the eyes.",
+        holes=(Hole(hand=0, x=0.1, y=0.7, radius=0.06), Hole(hand=0, x=-0.1, y=0.45,
+                                                                 radius=0.05)),
+    ),
+    "rabbit": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=95, side="right", roll=35,
+                     fingers=fingers(index=Finger(14, 0, 8, 4), middle=Finger(18, 0, 8, 4),
+                                     ring=CURLED, little=CURLED),
+                     thumb=Thumb(azimuth=55, elevation=35, mcp=40, ip=25)),
+            HandPose(wrist=(-0.35, -0.45), direction=10, side="left", roll=-50, wrist_dev=-40,
+                     fingers={n: HALF_CURLED for n in ("index", "middle", "ring", "little")},
+                     thumb=TUCKED_THUMB),
+        ),
+        howto="Raise the index and middle fingers as the ears. Curl the ring and little "
+        "fingers onto the thumb: that round shape is the head.",
+        holes=(Hole(hand=0, x=0.12, y=0.72, radius=0.055),),
+    ),
+    "snail": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.5, -0.3), direction=160, side="right", roll=-30, wrist_dev=70,
+                     fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
+                     thumb=TUCKED_THUMB),
+            HandPose(wrist=(-0.75, -0.9), direction=100, side="right",
+                     fingers=fingers(index=Finger(-12, 0, 8, 4), middle=Finger(14, 0, 8, 4),
+                                     ring=CURLED, little=CURLED),
+                     thumb=TUCKED_THUMB),
+        ),
+        howto="Make a fist with one hand: it is the shell. Hold the other hand in front and "
+        "below, raising two fingers as the horns.",
+    ),
+    "snake": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=5, side="right", roll=82, forearm_length=5.0,
+                     fingers=fingers(index=Finger(0, 5, 5, 5)),
+                     thumb=Thumb(azimuth=10, elevation=25, mcp=0)),
+        ),
+        howto="Hold the forearm and hand flat and level, edge toward the light. Keep the "
+        "fingers together; lower the thumb a little as the open mouth.",
+    ),
+    "swan": PuppetPose(
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-85, wrist_flex=-100,
+                     forearm_length=5.0,
+                     fingers=fingers(index=Finger(0, 10, 5, 5)),
+                     thumb=Thumb(azimuth=10, elevation=5)),
+            HandPose(wrist=(-0.3, -2.1), direction=160, side="left", wrist_dev=-10,
+                     fingers=fingers(index=Finger(0, 10, 10, 5), middle=Finger(0, 10, 10, 5)),
+                     thumb=Thumb(azimuth=40, elevation=10)),
+        ),
+        howto="Raise the forearm straight up as the neck and bend the hand forward at the "
+        "wrist, fingers pinched as the beak. The other hand, low and behind, is the wing.",
+    ),
+}

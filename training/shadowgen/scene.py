@@ -1,0 +1,185 @@
+"""From a shadow mask to a phone photo of a wall: light, wall, camera.
+
+Real frames differ far more in their surroundings than in their puppets: white, grey and
+coloured walls, candle to LED light, sharp dark shadows from a small lamp and faint grey ones
+from a big near light, a spotlight disc with darkness around it, a tilted phone, noise and JPEG.
+`Scene` holds everything that stays fixed for a clip (the room); `compose` adds the per-frame
+camera effects on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Wall albedos (BGR, 0-1) and how often each kind of wall appears.
+_NEUTRAL_WALLS = [(0.93, 0.93, 0.93), (0.86, 0.87, 0.88), (0.80, 0.80, 0.80), (0.84, 0.90, 0.95),
+                  (0.78, 0.84, 0.88), (0.92, 0.90, 0.88)]
+_COLOURED_WALLS = [(0.05, 0.82, 0.97), (0.15, 0.60, 0.95), (0.95, 0.55, 0.62), (0.92, 0.85, 0.68),
+                   (0.75, 0.55, 0.75), (0.60, 0.85, 0.65), (0.70, 0.75, 0.95), (0.90, 0.62, 0.42)]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A room: wall colour and texture, the light and its spot, how the shadow forms."""
+
+    albedo: tuple[float, float, float]
+    light: tuple[float, float, float]  # light colour (BGR gain) from its temperature
+    ambient: float  # fill light that reaches into the shadow
+    brightness: float
+    opacity: float  # how much of the direct light the hand blocks
+    softness: float  # penumbra blur sigma as a fraction of the frame width
+    spot: tuple[float, float, float, float, float, float] | None  # cx, cy, rx, ry, edge, outside
+    gradient: tuple[float, float, float]  # direction (radians), strength, vignette
+    texture_seed: int
+    texture: float
+    gamma: float
+
+
+def kelvin_to_bgr(kelvin: float) -> tuple[float, float, float]:
+    """Approximate white-balance gain of a black-body light (Tanner Helland's fit), as the
+    phone's auto white balance leaves only part of the cast, so callers soften it."""
+    t = kelvin / 100.0
+    r = 255.0 if t <= 66 else 329.7 * (t - 60) ** -0.1332
+    g = 99.47 * np.log(t) - 161.12 if t <= 66 else 288.1 * (t - 60) ** -0.0755
+    b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5 * np.log(t - 10) - 305.0)
+    rgb = np.clip(np.array([r, g, b]) / 255.0, 0.05, 1.0)
+    rgb = rgb / rgb.max()
+    return float(rgb[2]), float(rgb[1]), float(rgb[0])
+
+
+def sample_scene(rng: np.random.Generator) -> Scene:
+    if rng.random() < 0.55:
+        albedo = _NEUTRAL_WALLS[rng.integers(len(_NEUTRAL_WALLS))]
+    else:
+        albedo = _COLOURED_WALLS[rng.integers(len(_COLOURED_WALLS))]
+    albedo = tuple(float(np.clip(c + rng.normal(0, 0.04), 0.02, 1.0)) for c in albedo)
+    kelvin = float(rng.choice([1900, 2700, 3500, 5000, 6000, 7000]) + rng.normal(0, 300))
+    cast = kelvin_to_bgr(max(1500.0, kelvin))
+    keep = rng.uniform(0.15, 0.6)  # the rest is corrected by auto white balance
+    light = tuple(float(1 - keep + keep * c) for c in cast)
+    sharp = rng.random() < 0.6
+    opacity = float(rng.uniform(0.8, 0.98) if sharp else rng.uniform(0.35, 0.8))
+    softness = float(rng.uniform(0.0, 0.005) if sharp else rng.uniform(0.002, 0.016))
+    spot = None
+    if rng.random() < 0.35:
+        spot = (float(rng.normal(0.5, 0.08)), float(rng.normal(0.5, 0.08)),
+                float(rng.uniform(0.38, 0.75)), float(rng.uniform(0.45, 0.8)),
+                float(rng.uniform(0.02, 0.12)), float(rng.uniform(0.03, 0.35)))
+    gradient = (float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.0, 0.35)),
+                float(rng.uniform(0.0, 0.6)))
+    return Scene(
+        albedo=albedo, light=light, ambient=float(rng.uniform(0.0, 0.12)),
+        brightness=float(rng.uniform(0.7, 1.1)), opacity=opacity, softness=softness,
+        spot=spot, gradient=gradient, texture_seed=int(rng.integers(2**31)),
+        texture=float(rng.uniform(0.0, 0.08)), gamma=float(rng.uniform(0.85, 1.2)),
+    )
+
+
+def _lighting(scene: Scene, w: int, h: int) -> np.ndarray:
+    """Direct light reaching the wall (H, W) float32: spot disc or gradient plus vignette."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    u, v = xs / w, ys / h
+    ang, strength, vignette = scene.gradient
+    field = 1.0 - strength * (0.5 + (np.cos(ang) * (u - 0.5) + np.sin(ang) * (v - 0.5)))
+    r2 = ((u - 0.5) ** 2 + ((v - 0.5) * h / w) ** 2) / 0.39
+    field *= 1.0 - vignette * r2
+    if scene.spot is not None:
+        cx, cy, rx, ry, edge, outside = scene.spot
+        d = np.sqrt(((u - cx) / rx) ** 2 + ((v - cy) / (ry * w / h)) ** 2)
+        inside = np.clip((1.0 - d) / edge + 0.5, 0.0, 1.0)
+        field = field * (outside + (1 - outside) * inside)
+    return np.clip(field, 0.0, 1.2).astype(np.float32)
+
+
+def _texture(scene: Scene, w: int, h: int) -> np.ndarray:
+    """Plaster/paper: blotches at a few scales plus fine grain, around 1.0."""
+    rng = np.random.default_rng(scene.texture_seed)
+    tex = np.zeros((h, w), np.float32)
+    for cells, weight in ((4, 0.5), (12, 0.3), (40, 0.2)):
+        small = rng.normal(0, 1, (max(2, cells * h // w), cells)).astype(np.float32)
+        tex += weight * cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    tex += 0.4 * rng.normal(0, 1, (h, w)).astype(np.float32)
+    return 1.0 + scene.texture * tex
+
+
+def _clutter(img: np.ndarray, rng: np.random.Generator) -> None:
+    """Something at the frame edge: a door frame, a bright window, a piece of furniture."""
+    h, w = img.shape[:2]
+    side = rng.integers(4)
+    depth = float(rng.uniform(0.03, 0.14))
+    colour = np.array(rng.uniform(0.02, 0.35, 3) if rng.random() < 0.7 else rng.uniform(0.7, 1, 3),
+                      np.float32)
+    if rng.random() < 0.6:
+        if side == 0:
+            img[:, : int(depth * w)] = colour
+        elif side == 1:
+            img[:, w - int(depth * w):] = colour
+        elif side == 2:
+            img[: int(depth * h)] = colour
+        else:
+            img[h - int(depth * h):] = colour
+    else:
+        cx = float(rng.choice([0.0, 1.0])) * w
+        cy = float(rng.uniform(0.2, 1.0)) * h
+        axes = (int(rng.uniform(0.06, 0.2) * w), int(rng.uniform(0.08, 0.25) * h))
+        cv2.ellipse(img, (int(cx), int(cy)), axes, float(rng.uniform(0, 180)), 0, 360,
+                    colour.tolist(), -1, cv2.LINE_AA)
+
+
+def _perspective(img: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src + rng.uniform(-amount, amount, (4, 2)).astype(np.float32) * np.float32([w, h])
+    m = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REFLECT)
+
+
+def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    w = img.shape[1]
+    length = max(3, int(rng.uniform(0.01, 0.04) * w)) | 1
+    k = np.zeros((length, length), np.float32)
+    k[length // 2, :] = 1.0
+    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)),
+                                  1.0)
+    k = cv2.warpAffine(k, rot, (length, length))
+    return cv2.filter2D(img, -1, k / max(k.sum(), 1e-6))
+
+
+def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
+            effects: bool = True, noise_rng: np.random.Generator | None = None) -> np.ndarray:
+    """Photograph the shadow `mask` (float32 coverage 0-1) on the scene's wall -> BGR uint8.
+
+    `rng` drives only per-frame camera effects (tilt, blur, noise, JPEG, clutter), so a clip can
+    keep its room while frames vary; `noise_rng`, when given, draws only the sensor noise (a
+    clip passes the same `rng` state every frame and a fresh `noise_rng`).
+    """
+    h, w = mask.shape
+    if scene.softness > 0:
+        sigma = scene.softness * w
+        if sigma > 0.3:
+            mask = cv2.GaussianBlur(mask, (0, 0), sigma)
+    direct = _lighting(scene, w, h) * scene.brightness
+    lit = direct * (1.0 - scene.opacity * mask) + scene.ambient
+    wall = _texture(scene, w, h) * lit
+    img = wall[..., None] * np.array(scene.albedo, np.float32) * np.array(scene.light, np.float32)
+    if effects:
+        if rng.random() < 0.2:
+            _clutter(img, rng)
+        if rng.random() < 0.7:
+            img = _perspective(img, rng, float(rng.uniform(0.01, 0.06)))
+        if rng.random() < 0.2:
+            img = _motion_blur(img, rng)
+        sigma = float(rng.uniform(0.002, 0.03))
+        img = img + (noise_rng or rng).normal(0.0, sigma, img.shape).astype(np.float32)
+    img = np.clip(img, 0.0, 1.0) ** (1.0 / scene.gamma)
+    out = (img * 255.0 + 0.5).astype(np.uint8)
+    if effects and rng.random() < 0.75:
+        quality = int(rng.integers(30, 96))
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return out

@@ -1,0 +1,281 @@
+"""Procedural hand-shadow images of the 15 HaSPeR puppets (and 'none' frames).
+
+HaSPeR cannot be downloaded here, yet training, tests, the demo camera and the lessons all need
+hand-shadow images. This renders them from posed hand models (`training/shadowgen/poses.py`)
+and writes the HaSPeR folder layout, so the training loader reads generated and real data alike:
+
+    DIR/train/<puppet>/*.png   DIR/val/<puppet>/*.png   (15 classes, ImageFolder-ready)
+    DIR/none/train/*.png       DIR/none/val/*.png       (no puppet; kept out of train/ and val/)
+    DIR/manifest.json          DIR/contact_sheet.png
+
+Usage:
+    python training/synth.py --out data/synth --per-class 200 --seed 0 --size 224
+    python training/synth.py --assets app/assets/puppets     # lesson pictures only
+
+Every image's randomness comes from (seed, split, class, index) alone, so the same seed gives
+byte-identical files however many worker processes run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make `training` and `ombro_contract` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ombro_contract.errors import OmbroError  # noqa: E402
+from ombro_contract.labels import PUPPETS, puppet_index  # noqa: E402
+from training.shadowgen.assets import (  # noqa: E402
+    write_contact_sheet,
+    write_overview,
+    write_reference_assets,
+)
+from training.shadowgen.render import frame_size, render_clip_frames, render_sample  # noqa: E402
+
+GENERATOR_VERSION = "1.0.0"
+SPLITS = ("train", "val")
+NONE_DIR = "none"
+_NONE_ID = len(PUPPETS)  # the 'none' set's class id in seeds; never a model output
+_PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
+
+__all__ = [
+    "GENERATOR_VERSION", "ShadowRenderer", "SynthConfigError", "SynthSettings", "generate_dataset",
+    "render_clip", "write_contact_sheet", "write_overview", "write_reference_assets",
+]
+
+
+class SynthConfigError(OmbroError, ValueError):
+    """Bad generator arguments; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Everything that decides a generated dataset; stored in its manifest."""
+
+    out_dir: str
+    per_class: int
+    seed: int = 0
+    size: int = 224
+    val_fraction: float = 0.2
+    workers: int | None = None
+    include_none: bool = True
+    classes: tuple[str, ...] = PUPPETS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.per_class, bool) or not isinstance(self.per_class, int | np.integer):
+            raise SynthConfigError(f"per_class must be a whole number, got {self.per_class!r}")
+        if self.per_class < 1:
+            raise SynthConfigError(
+                f"per_class must be at least 1 (images per puppet), got {self.per_class}")
+        if not isinstance(self.seed, int | np.integer) or self.seed < 0:
+            raise SynthConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not 32 <= int(self.size) <= 4096:
+            raise SynthConfigError(f"size is the long side in pixels, 32 to 4096; got {self.size}")
+        if not 0.0 <= float(self.val_fraction) < 1.0:
+            raise SynthConfigError(
+                f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.workers is not None and self.workers < 1:
+            raise SynthConfigError(f"workers must be at least 1, got {self.workers}")
+        if not self.classes:
+            raise SynthConfigError("classes is empty; name at least one puppet")
+        for name in self.classes:
+            puppet_index(name)  # UnknownPuppetError lists the valid names
+
+    def split_counts(self) -> dict[str, int]:
+        n_val = int(round(self.per_class * self.val_fraction))
+        return {"train": self.per_class - n_val, "val": n_val}
+
+
+class ShadowRenderer:
+    """Renders single frames; successive calls continue one random stream from `seed`."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def render(self, puppet: str | None, size: int = 224) -> np.ndarray:
+        """A BGR uint8 frame, 4:3, long side `size`; puppet None renders a 'none' frame."""
+        if puppet is not None:
+            puppet_index(puppet)
+        return render_sample(puppet, self._rng, size)
+
+
+def render_clip(puppet: str | None, n_frames: int, seed: int = 0,
+                size: int = 224) -> list[np.ndarray]:
+    """Temporally coherent frames: one wall and light, the hands slowly settling into a pose."""
+    if puppet is not None:
+        puppet_index(puppet)
+    if n_frames < 1:
+        raise SynthConfigError(f"n_frames must be at least 1, got {n_frames}")
+    return render_clip_frames(puppet, n_frames, np.random.default_rng([seed, 7919]), size)
+
+
+def image_rng(seed: int, split: str, class_id: int, index: int) -> np.random.Generator:
+    """The only source of randomness of one dataset image."""
+    return np.random.default_rng([int(seed), SPLITS.index(split), class_id, index])
+
+
+def _render_task(task: tuple[int, str, int, str | None, int, int, str]) -> str:
+    seed, split, class_id, puppet, index, size, path = task
+    img = render_sample(puppet, image_rng(seed, split, class_id, index), size)
+    if not cv2.imwrite(path, img, _PNG_PARAMS):
+        raise OSError(f"could not write {path}: is the disk full or the folder read-only?")
+    return path
+
+
+def _init_worker() -> None:
+    cv2.setNumThreads(1)  # one image per process; OpenCV's own threads would oversubscribe
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".ombro_write_test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SynthConfigError(
+            f"cannot write to output folder {out}: {exc.strerror or exc}. "
+            "Choose a folder you can write to (--out)."
+        ) from None
+
+
+def _tasks(settings: SynthSettings, out: Path) -> list[tuple]:
+    counts = settings.split_counts()
+    tasks = []
+    for split in SPLITS:
+        for puppet in settings.classes:
+            folder = out / split / puppet
+            folder.mkdir(parents=True, exist_ok=True)
+            cid = puppet_index(puppet)
+            for i in range(counts[split]):
+                path = folder / f"{puppet}_{i:05d}.png"
+                tasks.append((settings.seed, split, cid, puppet, i, settings.size, str(path)))
+        if settings.include_none:
+            folder = out / NONE_DIR / split
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(counts[split]):
+                path = folder / f"none_{i:05d}.png"
+                tasks.append((settings.seed, split, _NONE_ID, None, i, settings.size, str(path)))
+    return tasks
+
+
+def build_manifest(settings: SynthSettings) -> dict:
+    counts = settings.split_counts()
+    w, h = frame_size(settings.size)
+    params = asdict(settings)
+    params.pop("out_dir")
+    params.pop("workers")  # does not change a single byte of output
+    params["classes"] = list(settings.classes)
+    return {
+        "generator": "training/synth.py",
+        "generator_version": GENERATOR_VERSION,
+        "seed": settings.seed,
+        "parameters": params,
+        "frame": {"width": w, "height": h, "format": "png", "color": "bgr8"},
+        "classes": list(settings.classes),
+        "counts": {
+            split: {p: counts[split] for p in settings.classes} for split in SPLITS
+        } | ({NONE_DIR: dict(counts)} if settings.include_none else {}),
+        "layout": {
+            "train": "train/<puppet>/<puppet>_NNNNN.png",
+            "val": "val/<puppet>/<puppet>_NNNNN.png",
+            NONE_DIR: "none/<split>/none_NNNNN.png (no puppet; not a 16th class)",
+        },
+    }
+
+
+def generate_dataset(out_dir: str | os.PathLike, per_class: int, seed: int = 0, size: int = 224,
+                     val_fraction: float = 0.2, workers: int | None = None,
+                     include_none: bool = True, progress: bool = True,
+                     classes: tuple[str, ...] | list[str] | None = None) -> dict:
+    """Write a HaSPeR-layout dataset, its manifest and a contact sheet; return the manifest."""
+    settings = SynthSettings(
+        out_dir=str(out_dir), per_class=per_class, seed=seed, size=size,
+        val_fraction=val_fraction, workers=workers, include_none=include_none,
+        classes=tuple(classes) if classes else PUPPETS,
+    )
+    out = Path(out_dir)
+    _check_writable(out)
+    tasks = _tasks(settings, out)
+    n_workers = min(settings.workers or os.cpu_count() or 1, max(1, len(tasks)))
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), desc="rendering shadows", unit="img", disable=not progress)
+    if n_workers == 1:
+        for task in tasks:
+            _render_task(task)
+            bar.update()
+    else:
+        ctx = multiprocessing.get_context("spawn")  # safe next to torch and OpenCV threads
+        with ctx.Pool(n_workers, initializer=_init_worker) as pool:
+            for _ in pool.imap_unordered(_render_task, tasks, chunksize=16):
+                bar.update()
+    bar.close()
+
+    manifest = build_manifest(settings)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_contact_sheet(out, out / "contact_sheet.png")
+    return manifest
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="synth.py", description="Render procedural hand-shadow puppets (HaSPeR layout).")
+    p.add_argument("--out", help="output folder for the dataset")
+    p.add_argument("--per-class", type=int, default=200, help="images per puppet (train+val)")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same bytes")
+    p.add_argument("--size", type=int, default=224, help="long side in pixels; frames are 4:3")
+    p.add_argument("--val-fraction", type=float, default=0.2)
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--classes", default=None, help="comma-separated puppets (default: all 15)")
+    p.add_argument("--no-none", action="store_true", help="skip the 'none' (no puppet) frames")
+    p.add_argument("--assets", default=None,
+                   help="also write lesson pictures (silhouette + how-to per puppet) here")
+    p.add_argument("--overview", default=None, help="also write one picture of all 15 poses")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    if not (args.out or args.assets or args.overview):
+        p.error("nothing to do: give --out DIR (dataset) and/or --assets DIR / --overview PNG")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    try:
+        if args.out:
+            classes = tuple(c.strip() for c in args.classes.split(",")) if args.classes else None
+            manifest = generate_dataset(
+                args.out, args.per_class, seed=args.seed, size=args.size,
+                val_fraction=args.val_fraction, workers=args.workers,
+                include_none=not args.no_none, progress=not args.quiet, classes=classes,
+            )
+            total = sum(sum(c.values()) for c in manifest["counts"].values())
+            print(f"wrote {total} images to {args.out} (contact sheet: "
+                  f"{Path(args.out) / 'contact_sheet.png'})")
+        if args.assets:
+            _check_writable(Path(args.assets))
+            paths = write_reference_assets(args.assets)
+            print(f"wrote {len(paths)} lesson pictures to {args.assets}")
+        if args.overview:
+            _check_writable(Path(args.overview).parent)
+            write_overview(args.overview)
+            print(f"wrote {args.overview}")
+    except OmbroError as exc:
+        print(f"synth.py: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
