@@ -19,6 +19,7 @@ from .registry import ModelStore, promote
 from .registry.storage import publish_file
 from .registry.validation import UploadRejected
 from .scoring import MicroBatcher, ModelProvider
+from .web import mount_dashboard
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, classes, attempts, students, models, channels, score):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    mount_dashboard(app, settings)  # server/web/, owned by the dashboard engineer
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):

@@ -1,0 +1,183 @@
+"""Server test fixtures: databases (SQLite and PostgreSQL), users, and real uvicorn servers.
+
+Real-server tests start `python -m server serve` in a subprocess on a free loopback port, so they
+exercise exactly what production runs: settings from the environment, migrations at startup,
+uvicorn, middleware, multipart parsing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from ombro_contract.paths import REPO_ROOT
+from server import crud
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PASSWORD = "correct-horse-battery"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL at 127.0.0.1:5432 is unreachable ({exc.__class__.__name__})"
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def db_url(request, tmp_path_factory) -> Iterator[str]:
+    """A fresh, empty database for this test session, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'ombro.sqlite3'}"
+        return
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"ombro_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def db_factory(db_url):
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def make_user(factory, role: str, username: str | None = None):
+    with session_scope(factory) as session:
+        return crud.create_user(session, username or unique(role[:3]), PASSWORD, role)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A `python -m server` subprocess; restartable on the same data dir and database."""
+
+    data_dir: Path
+    db_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> "LiveServer":
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "OMBRO_DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": self.db_url,
+            "OMBRO_BUNDLED_MODEL": str(self.data_dir / "no-bundled-model.onnx"),
+            "OMBRO_COOKIE_SECURE": "false",
+            "OMBRO_LOG_FORMAT": "text",
+            "OMBRO_LOG_LEVEL": "warning",
+            "OMBRO_SCORE_MODEL_REFRESH_S": "0",
+            "OMP_NUM_THREADS": "1",
+            **self.extra_env,
+        }
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not become ready:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no cleanup, like a power cut."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=60)
+
+
+def login(server: LiveServer, username: str, password: str = PASSWORD) -> str:
+    with server.client() as c:
+        r = c.post("/auth/token", data={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url, tmp_path_factory) -> Iterator[LiveServer]:
+    """One real server per database backend, shared by the live tests."""
+    server = LiveServer(tmp_path_factory.mktemp("server-data"), db_url).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Actor:
+    user_id: int
+    username: str
+    role: str
+    token: str
+
+
+@pytest.fixture(scope="session")
+def actors(live_server, db_factory) -> dict[str, Actor]:
+    """Two teachers with a class each, a student in each class, a maintainer, all signed in."""
+    out: dict[str, Actor] = {}
+    for name, role in [("maintainer", "maintainer"), ("teacher_a", "teacher"),
+                       ("teacher_b", "teacher"), ("student_a", "student"), ("student_b", "student")]:
+        user = make_user(db_factory, role)
+        out[name] = Actor(user.id, user.username, role, login(live_server, user.username))
+    return out
