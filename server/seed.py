@@ -104,13 +104,13 @@ def _klass(session: Session, teacher: User, name: str, join_code: str) -> School
 
 def _learners(rng: random.Random, n: int) -> list[Learner]:
     learners = [
-        Learner(skill=rng.uniform(2.0, 9.0), keenness=rng.uniform(0.35, 0.85)) for _ in range(n)
+        Learner(skill=rng.uniform(3.0, 12.0), keenness=rng.uniform(0.35, 0.85)) for _ in range(n)
     ]
     # A few recognisable stories for the "needs help" list.
-    learners[1] = Learner(skill=5.0, keenness=0.7, stuck_on="elephant")
-    learners[6] = Learner(skill=4.0, keenness=0.6, stop_after=DAYS - 11)
+    learners[1] = Learner(skill=8.0, keenness=0.7, stuck_on="elephant")
+    learners[6] = Learner(skill=8.0, keenness=0.6, stop_after=DAYS - 11)
     learners[13] = Learner(skill=6.0, keenness=0.0, never=True)
-    learners[17] = Learner(skill=7.0, keenness=0.8, stuck_on="moose")
+    learners[17] = Learner(skill=10.0, keenness=0.8, stuck_on="moose")
     return learners
 
 
@@ -134,12 +134,14 @@ def _practice(
         for puppet in rng.sample(pool, k=min(len(pool), rng.randint(1, 3))):
             for _ in range(rng.randint(2, 6)):
                 n = tries[puppet]
-                p_pass = 1 / (1 + math.exp(-(n - learner.skill) / 1.8))
+                p_pass = 1 / (1 + math.exp(-(n - learner.skill) / 2.2))
                 if learner.stuck_on == puppet and day >= DAYS - 6:
                     p_pass = 0.0
                 attempts.append(_attempt(rng, student, len(attempts), puppet, p_pass, when))
                 tries[puppet] = n + 1
                 when += timedelta(seconds=rng.randint(20, 90))
+                if attempts[-1].passed and rng.random() < 0.5:
+                    break  # happy with it: on to the next puppet
     if learner.stuck_on:
         # Make the story certain whatever the dice said: a last session of failures.
         when = now - timedelta(hours=rng.randint(2, 20))
