@@ -54,7 +54,7 @@ GUEST = "guest"
 class Attempt:
     id: str
     puppet: str
-    predicted: str | None
+    predicted: str  # the best puppet the model saw during the try
     confidence: float
     hold_seconds: float
     passed: bool
@@ -108,7 +108,7 @@ class AttemptQueue:
         self,
         *,
         puppet: str,
-        predicted: str | None,
+        predicted: str,
         confidence: float,
         hold_seconds: float,
         passed: bool,
@@ -120,7 +120,7 @@ class AttemptQueue:
         attempt = Attempt(
             id=str(uuid.uuid4()),
             puppet=check_puppet(puppet),
-            predicted=check_puppet(predicted) if predicted else None,
+            predicted=check_puppet(predicted),
             confidence=max(0.0, min(1.0, float(confidence))),
             hold_seconds=max(0.0, float(hold_seconds)),
             passed=bool(passed),

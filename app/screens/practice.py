@@ -193,8 +193,8 @@ class PracticeScreen(Screen):
         if self._recorded or self._judge is None:
             return
         practised = time.monotonic() - self._try_started
-        if reason == "left" and (practised < MIN_PRACTICE_S or self._judge.best_label is None):
-            self._recorded = True  # looked at the lesson and left: not an attempt
+        if self._judge.best_label is None or (reason == "left" and practised < MIN_PRACTICE_S):
+            self._recorded = True  # no model result yet, or looked and left: not an attempt
             return
         self._recorded = True
         judge = self._judge

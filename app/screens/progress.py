@@ -52,9 +52,9 @@ class ProgressScreen(Screen):
         services = App.get_running_app().services
         try:
             data = services.api.progress(services.session)
-            line = f"On the server: streak {data.get('streak', '?')}, " \
-                   f"{data.get('attempts', {}).get('total', data.get('total_attempts', '?'))} attempts"
-        except (ApiError, AttributeError, TypeError) as exc:
+            line = (f"On the server (all your devices): streak {data.get('streak_days', '?')} days, "
+                    f"{data.get('attempts', '?')} attempts, {data.get('passed', '?')} passed")
+        except ApiError as exc:
             line = f"Server progress unavailable: {exc}"
         Clock.schedule_once(lambda dt: setattr(self, "server_line", line))
 

@@ -7,6 +7,7 @@ cannot recognise a shadow, so the lesson-passing end-to-end test needs the bundl
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import pytest
 from ombro_contract.card import ModelCard, write_card
 from ombro_contract.labels import PUPPETS
 from ombro_contract.preprocess import DEFAULT_SPEC, preprocess
+
+sys.path.insert(0, str(Path(__file__).parent))  # helpers beside the tests (live_server.py)
 
 
 def export_untrained(path: Path, version: str = "test-untrained-fp32", seed: int = 0) -> Path:
@@ -69,3 +72,26 @@ def fp32_model(tmp_path_factory) -> Path:
 def int8_model(fp32_model, tmp_path_factory) -> Path:
     return quantize_int8(fp32_model, tmp_path_factory.mktemp("models8") / "mobilenet_v2.int8.onnx")
 
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real server (`python -m server`) with a temporary SQLite database."""
+    pytest.importorskip("fastapi", reason="the server group is not installed")
+    from live_server import LiveServer
+
+    server = LiveServer(tmp_path_factory.mktemp("server")).start()
+    yield server
+    server.stop()
+
+
+def server_attempt_rows(server, student_id: int) -> list[tuple]:
+    """(id, puppet, passed) of a student's attempts, straight from the server's database."""
+    import sqlite3
+
+    db = sqlite3.connect(server.data_dir / "ombro.sqlite3")
+    try:
+        return db.execute("SELECT id, puppet, passed FROM attempts WHERE student_id = ?",
+                          (student_id,)).fetchall()
+    finally:
+        db.close()
