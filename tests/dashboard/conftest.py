@@ -1,0 +1,180 @@
+"""Dashboard fixtures: a seeded demo database, the real app (create_app + mount_dashboard), a
+TestClient per test (fresh cookies), and a real uvicorn server for the browser tests.
+
+The TestClient talks https (base_url https://testserver) so the Secure cookies of the default
+settings are sent exactly as a browser would send them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ombro_contract.paths import REPO_ROOT
+from server.core.config import Settings
+from server.core.db import engine_for, make_sessionmaker, migrate, session_scope
+from server.seed import DEMO_PASSWORD, seed_demo
+from server.web.app import create_dashboard_app
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory) -> Settings:
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("dashboard-data"),
+        bundled_model=None,
+        log_format="text",
+        log_level="warning",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_factory(demo_settings):
+    """The demo database, seeded once for the whole dashboard test session."""
+    engine = engine_for(demo_settings)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    with session_scope(factory) as session:
+        seed_demo(session, datetime.now(timezone.utc), rng_seed=7)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_settings, demo_factory):
+    return create_dashboard_app(demo_settings)
+
+
+@pytest.fixture
+def client(demo_app) -> Iterator[TestClient]:
+    with TestClient(demo_app, base_url="https://testserver") as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = DEMO_PASSWORD, next_url: str = "/"):
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "next": next_url,
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_factory(request, tmp_path):
+    """A fresh migrated database on SQLite and on PostgreSQL (skipped if unreachable)."""
+    if request.param == "sqlite":
+        engine = engine_for(Settings(data_dir=tmp_path, bundled_model=None))
+        migrate(engine)
+        yield make_sessionmaker(engine)
+        engine.dispose()
+        return
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            pass
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({exc.__class__.__name__})")
+    name = f"ombro_dash_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = engine_for(
+        Settings(data_dir=tmp_path, database_url=f"postgresql://postgres@127.0.0.1:5432/{name}")
+    )
+    try:
+        migrate(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The real server (uvicorn, loopback) on a temporary SQLite db seeded by the CLI."""
+    data_dir = tmp_path_factory.mktemp("dashboard-live")
+    env = dict(
+        os.environ,
+        OMBRO_DATA_DIR=str(data_dir),
+        OMBRO_BUNDLED_MODEL="",
+        OMBRO_LOG_FORMAT="text",
+        OMBRO_LOG_LEVEL="warning",
+        OMP_NUM_THREADS="1",
+    )
+    env.pop("DATABASE_URL", None)
+    seeded = subprocess.run(
+        [sys.executable, "-m", "server", "seed-demo"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    port = _free_port()
+    log = open(data_dir / "uvicorn.log", "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "--factory", "server.web.app:create_dashboard_app",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        ],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server did not start: {(data_dir / 'uvicorn.log').read_text()[-2000:]}"
+                )
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = REPO_ROOT / "test-artifacts" / "dashboard"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
