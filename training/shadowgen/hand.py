@@ -144,7 +144,7 @@ def _hand_rotation(pose: HandPose) -> np.ndarray:
 def _chain(base, direction, bend_toward, angles, lengths, r0, r1, name):
     """Capsules of one finger: each joint bends the rest of the finger toward the palm."""
     parts, point, d = [], base, direction
-    radii = np.linspace(r0, r1, len(lengths) + 1)
+    radii = [r0 + (r1 - r0) * i / len(lengths) for i in range(len(lengths) + 1)]
     for i, (angle, length) in enumerate(zip(angles, lengths)):
         d = _bend(d, bend_toward, angle)
         nxt = point + d * length
@@ -159,7 +159,7 @@ def hand_parts(pose: HandPose, props: Proportions = Proportions()) -> list[Part]
     rot = _hand_rotation(pose) @ mirror
     origin = np.array([pose.wrist[0], pose.wrist[1], 0.0])
     s = props.scale
-    fw = 0.092 * props.finger_width
+    fw = 0.1 * props.finger_width
     segments: list[tuple] = []
 
     for name in FINGERS:
@@ -204,11 +204,13 @@ def hand_parts(pose: HandPose, props: Proportions = Proportions()) -> list[Part]
     return parts
 
 
-def capsule_outline(a: np.ndarray, b: np.ndarray, ra: float, rb: float, n: int = 10) -> np.ndarray:
+_ANGLES = np.linspace(0, 2 * np.pi, 20, endpoint=False)
+_CIRCLE = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)], axis=1)
+
+
+def capsule_outline(a: np.ndarray, b: np.ndarray, ra: float, rb: float) -> np.ndarray:
     """Convex outline of a tapered capsule: two circles joined by their hull."""
-    angles = np.linspace(0, 2 * np.pi, 2 * n, endpoint=False)
-    circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    return np.concatenate([a + ra * circle, b + rb * circle])
+    return np.concatenate([a + ra * _CIRCLE, b + rb * _CIRCLE])
 
 
 def local_point(pose: HandPose, props: Proportions, point: tuple[float, float, float]) -> np.ndarray:

@@ -80,7 +80,7 @@ def sample_proportions(rng: np.random.Generator) -> Proportions:
     return Proportions(
         scale=1.0,
         finger_length=float(rng.uniform(0.88, 1.12)),
-        finger_width=float(rng.uniform(0.85, 1.2)),
+        finger_width=float(rng.uniform(0.85, 1.25)),
         palm_width=float(rng.uniform(0.9, 1.1)),
         forearm_width=float(rng.uniform(0.85, 1.25)),
     )
@@ -89,7 +89,7 @@ def sample_proportions(rng: np.random.Generator) -> Proportions:
 def sample_placement(rng: np.random.Generator) -> Placement:
     # Real frames are framed on the puppet and often crop the forearm or an ear.
     return Placement(
-        fill=float(rng.uniform(0.5, 1.0)),
+        fill=float(rng.uniform(0.55, 1.1)),
         dx=float(rng.normal(0.0, 0.09)),
         dy=float(rng.normal(0.0, 0.08)),
         angle=float(rng.normal(0.0, 12.0)),

@@ -69,26 +69,24 @@ POSES: dict[str, PuppetPose] = {
     ),
     "chicken": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=95, side="right", roll=60,
-                     fingers=fingers(index=Finger(0, 75, 10, 5), middle=CURLED, ring=CURLED,
-                                     little=CURLED),
-                     thumb=Thumb(azimuth=30, elevation=70, mcp=10)),
-            HandPose(wrist=(-0.25, 0.25), direction=80, side="left", roll=-40,
-                     fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
-                     thumb=TUCKED_THUMB),
+            HandPose(wrist=(0.0, 0.0), direction=105, side="right", roll=55, wrist_dev=10,
+                     fingers=fingers(index=Finger(0, 80, 5, 5), middle=Finger(0, 70, 95, 60),
+                                     ring=Finger(-4, 75, 95, 60), little=Finger(-8, 80, 95, 60)),
+                     thumb=Thumb(azimuth=20, elevation=85, mcp=-5, ip=0)),
         ),
-        howto="Make a loose fist with one hand: its knuckles are the comb. With the other "
-        "hand in front, point the index finger and thumb forward as an open beak.",
+        howto="Hold the hand up, edge toward the light. Curl the middle, ring and little "
+        "fingers: their knuckles are the comb. Point the index finger and thumb forward as an "
+        "open beak.",
     ),
     "cow": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-10, side="right", roll=-60, wrist_flex=-45,
-                     fingers=fingers(index=Finger(0, 85, 5, 0), little=Finger(0, 90, 5, 0),
-                                     middle=Finger(0, 0, 15, 10), ring=Finger(-5, 5, 20, 10)),
-                     thumb=Thumb(azimuth=30, elevation=-10)),
+            HandPose(wrist=(0.0, 0.0), direction=-15, side="right", roll=-60, wrist_flex=-40,
+                     fingers=fingers(index=Finger(5, -5, 25, 15), middle=Finger(0, -5, 25, 15),
+                                     ring=Finger(-5, -5, 25, 15), little=Finger(0, 90, 10, 0)),
+                     thumb=Thumb(azimuth=10, elevation=80, mcp=-5, ip=10)),
         ),
-        howto="Hold the hand flat, palm up, fingers forward. Raise the index and little "
-        "fingers as the horns; the middle and ring fingers are the face.",
+        howto="Hand flat and level, palm up and tilted toward you, fingers forward as the "
+        "face. Raise the thumb and the little finger as the two horns.",
     ),
     "crab": PuppetPose(
         hands=(
@@ -127,7 +125,7 @@ POSES: dict[str, PuppetPose] = {
     "elephant": PuppetPose(
         hands=(
             HandPose(wrist=(0.0, 0.0), direction=-55, side="right", wrist_dev=20,
-                     fingers={"index": Finger(-10, 35, 50, 20), "middle": Finger(0, 0, 5, 10),
+                     fingers={"index": Finger(-5, 60, 70, 20), "middle": Finger(0, 0, 5, 10),
                               "ring": Finger(8, 35, 50, 20), "little": Finger(10, 60, 70, 30)},
                      thumb=Thumb(azimuth=75, elevation=5)),
         ),
@@ -136,19 +134,21 @@ POSES: dict[str, PuppetPose] = {
     ),
     "horse": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-40, side="left", wrist_dev=-10,
-                     fingers=fingers(),
-                     thumb=Thumb(azimuth=70, elevation=45, mcp=10)),
-            HandPose(wrist=(-0.1, -0.22), direction=-50, side="left", wrist_dev=-10,
-                     fingers=fingers(little=Finger(14, 10, 10, 5), ring=Finger(6, 5, 5, 5)),
-                     thumb=Thumb(azimuth=55, elevation=45, mcp=10)),
+            HandPose(wrist=(0.0, 0.0), direction=-55, side="left", roll=-45, wrist_dev=-70,
+                     fingers={"index": Finger(5, 20, 29, 4), "middle": Finger(0, 20, 29, 4),
+                              "ring": Finger(-5, 20, 29, 4), "little": Finger(-10, 20, 29, 4)},
+                     thumb=Thumb(azimuth=120, elevation=55, mcp=30, ip=35)),
+            HandPose(wrist=(-0.12, -0.2), direction=-65, side="left", roll=-45, wrist_dev=-70,
+                     fingers={"index": Finger(5, 20, 29, 4), "middle": Finger(0, 20, 29, 4),
+                              "ring": Finger(3, 25, 30, 5), "little": Finger(8, 30, 30, 5)},
+                     thumb=Thumb(azimuth=110, elevation=55, mcp=30, ip=35)),
         ),
-        howto="Lay one hand on top of the other, both pointing forward and a little down. "
-        "Raise both thumbs as the ears; part the lower fingers a little for the mouth.",
+        howto="Lay one hand on the other, both pointing forward and down: the long head. "
+        "Raise both thumbs a little as the ears; part the lower fingers for the mouth.",
     ),
     "llama": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=0, side="right", roll=-45, wrist_flex=-55,
+            HandPose(wrist=(0.0, 0.0), direction=0, side="right", roll=-45, wrist_flex=-70,
                      forearm_length=5.0,
                      fingers=fingers(index=Finger(0, 95, 5, 0), middle=Finger(0, 95, 5, 0),
                                      ring=Finger(-3, 5, 10, 10), little=Finger(-6, 10, 10, 10)),
@@ -185,30 +185,31 @@ POSES: dict[str, PuppetPose] = {
     ),
     "rabbit": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=95, side="right", roll=35,
+            HandPose(wrist=(0.0, 0.0), direction=100, side="right", roll=30,
                      fingers=fingers(index=Finger(14, 0, 8, 4), middle=Finger(18, 0, 8, 4),
                                      ring=CURLED, little=CURLED),
-                     thumb=Thumb(azimuth=55, elevation=35, mcp=40, ip=25)),
-            HandPose(wrist=(-0.35, -0.45), direction=10, side="left", roll=-50, wrist_dev=-40,
+                     thumb=Thumb(azimuth=45, elevation=40, mcp=40, ip=30)),
+            HandPose(wrist=(-0.1, -0.7), direction=20, side="left", roll=-40, wrist_dev=-75,
                      fingers={n: HALF_CURLED for n in ("index", "middle", "ring", "little")},
                      thumb=TUCKED_THUMB),
         ),
         howto="Raise the index and middle fingers as the ears. Curl the ring and little "
-        "fingers onto the thumb: that round shape is the head.",
+        "fingers onto the thumb: that round shape is the head. The other hand, below, makes "
+        "the front paws.",
         holes=(Hole(hand=0, x=0.12, y=0.72, radius=0.055),),
     ),
     "snail": PuppetPose(
         hands=(
-            HandPose(wrist=(0.5, -0.3), direction=160, side="right", roll=-30, wrist_dev=70,
+            HandPose(wrist=(0.35, -0.75), direction=70, side="right", roll=-30,
                      fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
                      thumb=TUCKED_THUMB),
-            HandPose(wrist=(-0.75, -0.9), direction=100, side="right",
+            HandPose(wrist=(-0.8, -1.35), direction=100, side="right",
                      fingers=fingers(index=Finger(-12, 0, 8, 4), middle=Finger(14, 0, 8, 4),
                                      ring=CURLED, little=CURLED),
                      thumb=TUCKED_THUMB),
         ),
-        howto="Make a fist with one hand: it is the shell. Hold the other hand in front and "
-        "below, raising two fingers as the horns.",
+        howto="Make a fist with one hand, knuckles up and forward: it is the shell. Hold the "
+        "other hand in front and a little lower, raising two fingers as the horns.",
     ),
     "snake": PuppetPose(
         hands=(
@@ -221,11 +222,11 @@ POSES: dict[str, PuppetPose] = {
     ),
     "swan": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-85, wrist_flex=-100,
+            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-50, wrist_flex=-100,
                      forearm_length=5.0,
                      fingers=fingers(index=Finger(0, 10, 5, 5)),
                      thumb=Thumb(azimuth=10, elevation=5)),
-            HandPose(wrist=(-0.3, -2.1), direction=160, side="left", wrist_dev=-10,
+            HandPose(wrist=(-0.3, -2.1), direction=160, side="left", wrist_dev=60,
                      fingers=fingers(index=Finger(0, 10, 10, 5), middle=Finger(0, 10, 10, 5)),
                      thumb=Thumb(azimuth=40, elevation=10)),
         ),

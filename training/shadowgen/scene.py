@@ -26,8 +26,8 @@ class Scene:
     """A room: wall colour and texture, the light and its spot, how the shadow forms."""
 
     albedo: tuple[float, float, float]
-    light: tuple[float, float, float]  # light colour (BGR gain) from its temperature
-    ambient: float  # fill light that reaches into the shadow
+    light: tuple[float, float, float]  # light colour (BGR gain): temperature or a projector
+    ambient: tuple[float, float, float]  # fill light (BGR) that reaches into the shadow
     brightness: float
     opacity: float  # how much of the direct light the hand blocks
     softness: float  # penumbra blur sigma as a fraction of the frame width
@@ -51,7 +51,7 @@ def kelvin_to_bgr(kelvin: float) -> tuple[float, float, float]:
 
 
 def sample_scene(rng: np.random.Generator) -> Scene:
-    if rng.random() < 0.55:
+    if rng.random() < 0.65:
         albedo = _NEUTRAL_WALLS[rng.integers(len(_NEUTRAL_WALLS))]
     else:
         albedo = _COLOURED_WALLS[rng.integers(len(_COLOURED_WALLS))]
@@ -60,6 +60,14 @@ def sample_scene(rng: np.random.Generator) -> Scene:
     cast = kelvin_to_bgr(max(1500.0, kelvin))
     keep = rng.uniform(0.15, 0.6)  # the rest is corrected by auto white balance
     light = tuple(float(1 - keep + keep * c) for c in cast)
+    ambient_level = float(rng.uniform(0.0, 0.12))
+    ambient = (ambient_level,) * 3
+    if rng.random() < 0.12:
+        # A coloured projector on a pale wall: the lit wall takes its colour, the shadow stays
+        # grey from the room's white fill light (the lilac and blue frames of HaSPeR).
+        albedo = _NEUTRAL_WALLS[rng.integers(len(_NEUTRAL_WALLS))]
+        light = tuple(float(c) for c in rng.uniform(0.35, 1.0, 3))
+        ambient = (float(rng.uniform(0.1, 0.35)),) * 3
     sharp = rng.random() < 0.6
     opacity = float(rng.uniform(0.8, 0.98) if sharp else rng.uniform(0.35, 0.8))
     softness = float(rng.uniform(0.0, 0.005) if sharp else rng.uniform(0.002, 0.016))
@@ -71,7 +79,7 @@ def sample_scene(rng: np.random.Generator) -> Scene:
     gradient = (float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.0, 0.35)),
                 float(rng.uniform(0.0, 0.6)))
     return Scene(
-        albedo=albedo, light=light, ambient=float(rng.uniform(0.0, 0.12)),
+        albedo=albedo, light=light, ambient=ambient,
         brightness=float(rng.uniform(0.7, 1.1)), opacity=opacity, softness=softness,
         spot=spot, gradient=gradient, texture_seed=int(rng.integers(2**31)),
         texture=float(rng.uniform(0.0, 0.08)), gamma=float(rng.uniform(0.85, 1.2)),
@@ -80,8 +88,8 @@ def sample_scene(rng: np.random.Generator) -> Scene:
 
 def _lighting(scene: Scene, w: int, h: int) -> np.ndarray:
     """Direct light reaching the wall (H, W) float32: spot disc or gradient plus vignette."""
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    u, v = xs / w, ys / h
+    u = (np.arange(w, dtype=np.float32) / w)[None, :]
+    v = (np.arange(h, dtype=np.float32) / h)[:, None]
     ang, strength, vignette = scene.gradient
     field = 1.0 - strength * (0.5 + (np.cos(ang) * (u - 0.5) + np.sin(ang) * (v - 0.5)))
     r2 = ((u - 0.5) ** 2 + ((v - 0.5) * h / w) ** 2) / 0.39
@@ -91,7 +99,7 @@ def _lighting(scene: Scene, w: int, h: int) -> np.ndarray:
         d = np.sqrt(((u - cx) / rx) ** 2 + ((v - cy) / (ry * w / h)) ** 2)
         inside = np.clip((1.0 - d) / edge + 0.5, 0.0, 1.0)
         field = field * (outside + (1 - outside) * inside)
-    return np.clip(field, 0.0, 1.2).astype(np.float32)
+    return np.clip(np.broadcast_to(field, (h, w)), 0.0, 1.2).astype(np.float32)
 
 
 def _texture(scene: Scene, w: int, h: int) -> np.ndarray:
@@ -99,9 +107,9 @@ def _texture(scene: Scene, w: int, h: int) -> np.ndarray:
     rng = np.random.default_rng(scene.texture_seed)
     tex = np.zeros((h, w), np.float32)
     for cells, weight in ((4, 0.5), (12, 0.3), (40, 0.2)):
-        small = rng.normal(0, 1, (max(2, cells * h // w), cells)).astype(np.float32)
+        small = rng.standard_normal((max(2, cells * h // w), cells), dtype=np.float32)
         tex += weight * cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    tex += 0.4 * rng.normal(0, 1, (h, w)).astype(np.float32)
+    tex += 0.4 * rng.standard_normal((h, w), dtype=np.float32)
     return 1.0 + scene.texture * tex
 
 
@@ -162,10 +170,11 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
         sigma = scene.softness * w
         if sigma > 0.3:
             mask = cv2.GaussianBlur(mask, (0, 0), sigma)
-    direct = _lighting(scene, w, h) * scene.brightness
-    lit = direct * (1.0 - scene.opacity * mask) + scene.ambient
-    wall = _texture(scene, w, h) * lit
-    img = wall[..., None] * np.array(scene.albedo, np.float32) * np.array(scene.light, np.float32)
+    direct = _lighting(scene, w, h) * scene.brightness * (1.0 - scene.opacity * mask)
+    albedo = np.array(scene.albedo, np.float32)
+    img = direct[..., None] * (albedo * np.array(scene.light, np.float32))
+    img += albedo * np.array(scene.ambient, np.float32)
+    img *= _texture(scene, w, h)[..., None]
     if effects:
         if rng.random() < 0.2:
             _clutter(img, rng)
@@ -174,9 +183,11 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
         if rng.random() < 0.2:
             img = _motion_blur(img, rng)
         sigma = float(rng.uniform(0.002, 0.03))
-        img = img + (noise_rng or rng).normal(0.0, sigma, img.shape).astype(np.float32)
-    img = np.clip(img, 0.0, 1.0) ** (1.0 / scene.gamma)
-    out = (img * 255.0 + 0.5).astype(np.uint8)
+        noise = (noise_rng or rng).standard_normal(img.shape, dtype=np.float32)
+        img += np.float32(sigma) * noise
+    out = (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    gamma_lut = ((np.arange(256) / 255.0) ** (1.0 / scene.gamma) * 255.0 + 0.5).astype(np.uint8)
+    out = cv2.LUT(out, gamma_lut)
     if effects and rng.random() < 0.75:
         quality = int(rng.integers(30, 96))
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
