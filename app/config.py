@@ -43,8 +43,7 @@ class AppSettings(BaseModel):
     @classmethod
     def _strip_url(cls, v: str) -> str:
         v = v.strip().rstrip("/")
-        if v.endswith("/api/v1"):
-            v = v[: -len("/api/v1")]
+        v = v.removesuffix("/api/v1")
         if not v.startswith(("http://", "https://")):
             raise ValueError("server URL must start with http:// or https://")
         return v

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -169,7 +169,8 @@ class OmbroApp(App):
             if result.status == "updated" and result.path is not None:
                 try:
                     new = self.services.load_classifier(result.path)
-                except Exception as exc:  # verified already; keep the old one if it still fails
+                except Exception as exc:  # verified already; keep the old model if it fails
+                    log.exception("new model %s failed to load", result.path)
                     result = UpdateResult("failed", result.version, f"new model failed: {exc}")
             Clock.schedule_once(lambda dt: self._update_done(result, new, on_done))
 

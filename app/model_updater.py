@@ -15,9 +15,10 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import httpx
 
@@ -210,8 +211,7 @@ class ModelUpdater:
             resp.raise_for_status()
             mode = "ab" if resp.status_code == 206 else "wb"
             with open(part, mode) as fh:
-                for chunk in resp.iter_bytes(CHUNK):
-                    fh.write(chunk)
+                fh.writelines(resp.iter_bytes(CHUNK))
                 fh.flush()
                 os.fsync(fh.fileno())
 

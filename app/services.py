@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
 from app.api_client import OmbroApi, Session, load_session, save_session
 from app.attempt_queue import (
-    GUEST, Attempt, AttemptQueue, AuthExpiredError, Backoff, SyncError, SyncReport, sync_pending,
+    GUEST,
+    Attempt,
+    AttemptQueue,
+    AuthExpiredError,
+    Backoff,
+    SyncError,
+    SyncReport,
+    sync_pending,
 )
 from app.config import AppSettings, load_settings, save_settings
 from app.model_updater import ModelStore, ModelUpdater, UpdateResult

@@ -6,8 +6,8 @@ Network calls run on a thread; the result comes back to the UI with `Clock.sched
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kivy.app import App
 from kivy.clock import Clock

@@ -37,7 +37,12 @@ def export_untrained(path: Path, version: str = "test-untrained-fp32", seed: int
 
 def quantize_int8(fp32: Path, out: Path, version: str = "test-untrained-int8") -> Path:
     """Static QDQ int8, calibrated on a few synthetic silhouettes (what training/export does)."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
 
     rng = np.random.default_rng(0)
 

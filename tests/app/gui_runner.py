@@ -48,7 +48,7 @@ class AppRun:
 
 
 def run_app(data_dir: Path, *args: str, timeout: float = 300) -> AppRun:
-    proc = subprocess.run(app_command(data_dir, *args), cwd=REPO_ROOT,
+    proc = subprocess.run(app_command(data_dir, *args), check=False, cwd=REPO_ROOT,
                           env=app_env(data_dir.parent / "kivy-home"), capture_output=True,
                           text=True, timeout=timeout)
     return AppRun(proc.returncode, proc.stdout + proc.stderr)
@@ -56,9 +56,10 @@ def run_app(data_dir: Path, *args: str, timeout: float = 300) -> AppRun:
 
 def start_app(data_dir: Path, *args: str, log: Path) -> subprocess.Popen:
     """In its own process group, so the test can kill app and X server like a phone would."""
-    return subprocess.Popen(app_command(data_dir, *args), cwd=REPO_ROOT,
-                            env=app_env(data_dir.parent / "kivy-home"), stdout=open(log, "w"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(app_command(data_dir, *args), cwd=REPO_ROOT,
+                                env=app_env(data_dir.parent / "kivy-home"), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def kill_hard(proc: subprocess.Popen) -> None:

@@ -32,17 +32,18 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log = self.data_dir / "server.log"
 
-    def start(self, timeout: float = 60.0) -> "LiveServer":
+    def start(self, timeout: float = 60.0) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / ".teacher").exists():
             subprocess.run([sys.executable, "-m", "server", "create-teacher", "--username", TEACHER,
                             "--password-env", "OMBRO_TEACHER_PW"], cwd=REPO_ROOT, env=self.env,
                            check=True, capture_output=True, timeout=120)
             (self.data_dir / ".teacher").touch()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(self.port)], cwd=REPO_ROOT,
-            env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-        )
+        with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve", "--port", str(self.port)], cwd=REPO_ROOT,
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -5,7 +5,11 @@ import httpx
 import pytest
 
 from app.attempt_queue import (
-    AttemptQueue, AuthExpiredError, Backoff, SyncError, sync_pending,
+    AttemptQueue,
+    AuthExpiredError,
+    Backoff,
+    SyncError,
+    sync_pending,
 )
 from ombro_contract.errors import UnknownPuppetError
 

@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 
 from app.camera_source import (
-    CameraSourceError, ImageFolderSource, VideoFileSource, open_source,
+    CameraSourceError,
+    ImageFolderSource,
+    VideoFileSource,
+    open_source,
 )
 
 
