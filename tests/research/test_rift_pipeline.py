@@ -71,6 +71,11 @@ def test_rift_run_folder_is_complete_and_consistent(tmp_path):
     assert best["arch"] == "mobilenet_v2" and best["classes"] == list(PUPPETS)
     assert best["spec"]["input_size"] == 32
     model.load_state_dict(best["model"])
+    # export.py/evaluate.py load runs through load_run_model: a RiFT run folder must pass it
+    from training.evaluate import load_run_model
+
+    loaded, ckpt = load_run_model(out, torch.device("cpu"))
+    assert ckpt["arch"] == "mobilenet_v2" and not loaded.training
     assert set(summary["results"]) == {"adversarial", "finetuned", "rift"}
     for res in summary["results"].values():
         assert 0 <= res["clean_val_top1"] <= 1 and 0 <= res["pgd_val_top1"] <= 1
