@@ -38,6 +38,7 @@ class Autopilot:
         self._busy = False
         self._last_report = 0.0
         self._ended_at: float | None = None
+        self.fps_samples: list[tuple[float, float, float]] = []
 
     def start(self) -> None:
         self._ev = Clock.schedule_interval(self._step, POLL_S)
@@ -128,6 +129,8 @@ class Autopilot:
             self._last_report = now
             print(f"autopilot: {practice.target}: sees {practice.predicted or 'unsure'} "
                   f"{practice.confidence:.2f}, hold {practice.hold_progress * 100:.0f}%", flush=True)
+            if practice.ui_fps > 0:  # frame rates the student saw, for the benchmark
+                self.fps_samples.append((Clock.get_fps(), practice.ui_fps, practice.inference_fps))
         if practice.hold_progress >= 0.5 and not practice.passed:
             self.screenshot("practice")
         ended = practice.passed or practice.failed
@@ -173,6 +176,14 @@ class Autopilot:
             "attempts": [{"id": a.id, "passed": a.passed, "confidence": round(a.confidence, 3),
                           "stars": a.stars, "model_version": a.model_version} for a in self.attempts],
             "queue": counts, "screenshots": self.shots,
+            "ui_fps": _mean([s[0] for s in self.fps_samples[1:]]),
+            "preview_fps": _mean([s[1] for s in self.fps_samples[1:]]),
+            "inference_fps": _mean([s[2] for s in self.fps_samples[1:]]),
             "seconds": round(time.monotonic() - self.started, 1),
         }), flush=True)
         Clock.schedule_once(lambda dt: self.app.stop(), 0.1)
+
+
+def _mean(values: list[float]) -> float | None:
+    """The first second is warm-up, so callers drop it."""
+    return round(sum(values) / len(values), 1) if values else None

@@ -7,6 +7,7 @@ aside, never silently overwritten, and the app starts with defaults.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -49,9 +50,16 @@ class AppSettings(BaseModel):
         return v
 
     @property
+    def effective_backend(self) -> str:
+        """onnxruntime when asked for and installed; else the cv2.dnn fallback (phone builds)."""
+        if self.backend == "onnxruntime" and importlib.util.find_spec("onnxruntime") is None:
+            return "opencv"
+        return self.backend
+
+    @property
     def effective_quantization(self) -> str:
         # OpenCV 5's cv2.dnn cannot run the int8 QDQ graph; the fallback always uses fp32.
-        return "fp32" if self.backend == "opencv" else self.quantization
+        return "fp32" if self.effective_backend == "opencv" else self.quantization
 
 
 def settings_path(data_dir: Path) -> Path:

@@ -157,7 +157,7 @@ class OmbroApp(App):
         if self.classifier is None:
             return self.model_message
         card = self.classifier.card
-        return (f"Model {card.version} ({card.quantization}, {self.services.settings.backend}) "
+        return (f"Model {card.version} ({card.quantization}, {self.classifier.backend}) "
                 f"from {self.classifier.path.name}")
 
     def check_model_update(self, on_done: Callable[[UpdateResult], None] | None = None) -> None:

@@ -110,7 +110,8 @@ class AppServices:
     def load_classifier(self, path: Path | None = None) -> PuppetClassifier:
         """Raises ModelContractError with a readable message when no usable model exists."""
         return PuppetClassifier.from_path(
-            path or self.model_path(), backend=self.settings.backend, threads=self.settings.threads
+            path or self.model_path(), backend=self.settings.effective_backend,
+            threads=self.settings.threads,
         )
 
     def check_model_update(self, current_version: str | None) -> UpdateResult:
