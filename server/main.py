@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
@@ -26,15 +27,30 @@ API_PREFIX = "/api/v1"
 
 
 class PathBodyLimit:
-    """Starlette's body limit, with a larger allowance on the upload endpoints."""
+    """Starlette's body limit, with a larger allowance on the upload endpoints.
 
-    def __init__(self, app, default: int, by_path: dict[str, int]):
+    A declared Content-Length over the limit is answered here with the API's JSON error (Starlette
+    would answer plain text); a chunked body that grows past it is cut off by Starlette's limiter,
+    whose 413 goes through the app's JSON error handler.
+    """
+
+    def __init__(self, app, default: int, by_path: dict[str, int], describe):
+        self.app, self.describe = app, describe
+        self.limits = {None: default, **by_path}
         self.default = RequestBodyLimitMiddleware(app, default)
         self.by_path = {path: RequestBodyLimitMiddleware(app, n) for path, n in by_path.items()}
 
     async def __call__(self, scope, receive, send):
-        handler = self.by_path.get(scope.get("path", ""), self.default) if scope["type"] == "http" else None
-        await (handler or self.default.app)(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        limit = self.limits.get(path, self.limits[None])
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            response = JSONResponse({"detail": self.describe(path)}, status_code=413,
+                                    headers={"Connection": "close"})
+            return await response(scope, receive, send)
+        await self.by_path.get(path, self.default)(scope, receive, send)
 
 
 def register_bundled_model(ctx: AppContext) -> None:
@@ -107,16 +123,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     mount_dashboard(app, settings)  # server/web/, owned by the dashboard engineer
 
+    def too_large(path: str) -> str:
+        return (
+            f"request body too large for {path}: images may be up to {settings.max_image_bytes} "
+            f"bytes, models {settings.max_model_bytes} bytes, other requests "
+            f"{settings.max_json_bytes} bytes"
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 413 and exc.detail == "Content Too Large":
-            exc = StarletteHTTPException(
-                413,
-                detail=f"request body too large for {request.url.path}: images may be up to "
-                f"{settings.max_image_bytes} bytes, models {settings.max_model_bytes} bytes, "
-                f"other requests {settings.max_json_bytes} bytes",
-                headers=exc.headers,
-            )
+            exc = StarletteHTTPException(413, detail=too_large(request.url.path), headers=exc.headers)
         return await http_exception_handler(request, exc)
 
     slack = 64 * 1024  # multipart boundaries and headers
@@ -127,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"{settings.root_path}{API_PREFIX}/models": settings.max_model_bytes + slack,
             f"{settings.root_path}{API_PREFIX}/score": settings.max_image_bytes + slack,
         },
+        describe=too_large,
     )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     return app

@@ -77,8 +77,8 @@ class Metrics:
 class RequestContextMiddleware:
     """Assigns a request id (or keeps the caller's X-Request-ID), logs and measures each request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics):
-        self.app, self.metrics = app, metrics
+    def __init__(self, app: ASGIApp, metrics: Metrics, api_prefix: str = ""):
+        self.app, self.metrics, self.api_prefix = app, metrics, api_prefix
         self.log = logging.getLogger("server.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,8 +103,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
+            template = self._template(scope)
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.latency.labels(scope["method"], template).observe(elapsed)
             self.log.info(
@@ -112,3 +111,12 @@ class RequestContextMiddleware:
                 extra={"status": status, "ms": round(elapsed * 1000, 2), "route": template},
             )
             request_id_var.reset(token)
+
+    def _template(self, scope: Scope) -> str:
+        """The route's path template (bounded label values), with the router prefix restored."""
+        template = getattr(scope.get("route"), "path", None)
+        if template is None:
+            return "<unmatched>"
+        if scope["path"].startswith(self.api_prefix + "/") and not template.startswith(self.api_prefix):
+            template = self.api_prefix + template
+        return template

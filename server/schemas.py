@@ -8,7 +8,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ombro_contract.labels import check_puppet
+from ombro_contract.errors import UnknownPuppetError
+from ombro_contract.labels import check_puppet as _check_puppet
+
+
+def check_puppet(name: str) -> str:
+    """The contract's check, as a ValueError so pydantic answers 422 with the message."""
+    try:
+        return _check_puppet(name)
+    except UnknownPuppetError as exc:
+        raise ValueError(str(exc)) from None
 
 Username = Field(..., min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 

@@ -60,8 +60,11 @@ def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray
                 img.load()  # full decode: truncated or corrupt data fails here
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected(413, "image rejected as a decompression bomb: send a smaller photo") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(
+            413, f"image rejected as a decompression bomb ({exc}); the limit is {max_pixels} "
+            "pixels: send a smaller photo"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(
             422, f"the {kind} image could not be decoded ({str(exc)[:160]}); it is corrupt or "

@@ -181,3 +181,20 @@ def actors(live_server, db_factory) -> dict[str, Actor]:
         user = make_user(db_factory, role)
         out[name] = Actor(user.id, user.username, role, login(live_server, user.username))
     return out
+
+
+@pytest.fixture(scope="session")
+def score_model(live_server, actors, tmp_path_factory) -> Path:
+    """A tiny mobilenet_v2 model published and promoted to stable, so /score has a model."""
+    from ombro_contract.card import card_path_for
+    from tests.model_factory import make_tiny_model
+
+    path = tmp_path_factory.mktemp("score") / "s.onnx"
+    version = unique("score-")
+    make_tiny_model(path, version=version, arch="mobilenet_v2", seed=7)
+    with live_server.client(actors["maintainer"].token) as m:
+        r = m.post("/models", files={"file": ("s.onnx", path.read_bytes())},
+                   data={"card": card_path_for(path).read_text()})
+        assert r.status_code == 201, r.text
+        m.post("/channels/stable/promote", json={"version": version}).raise_for_status()
+    return path

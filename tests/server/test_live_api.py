@@ -1,0 +1,231 @@
+"""Sign-in, class joining, attempt sync and scoring against a real server."""
+
+from __future__ import annotations
+
+import io
+import struct
+import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import decode_image
+
+from .conftest import PASSWORD, login, make_user, unique
+
+
+def attempt(puppet="dog", passed=True, minutes_ago=0.0):
+    return {
+        "id": str(uuid.uuid4()), "puppet": puppet, "predicted": puppet if passed else "cow",
+        "confidence": 0.91 if passed else 0.2, "hold_seconds": 2.1, "passed": passed,
+        "model_version": "mobilenet_v2-test",
+        "device_time": (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+def test_join_with_code_then_logout_revokes(live_server, actors):
+    with live_server.client(actors["teacher_a"].token) as t:
+        klass = t.post("/classes", json={"name": "join test"}).json()
+    name = unique("kid")
+    body = {"join_code": klass["join_code"].lower(), "username": name, "password": PASSWORD,
+            "display_name": "Kid"}
+    with live_server.client() as anon:
+        r = anon.post("/auth/join", json=body)
+        assert r.status_code == 201, r.text
+        token = r.json()["access_token"]
+        assert r.json()["role"] == "student"
+        assert anon.post("/auth/join", json=body).status_code == 409  # username taken
+        assert anon.post("/auth/join", json={**body, "username": unique("kid"),
+                                             "join_code": "NOPE1234"}).status_code == 404
+    with live_server.client(token) as kid:
+        assert kid.get("/me").json()["class_ids"] == [klass["id"]]
+        assert kid.post("/auth/logout").status_code == 204
+        r = kid.get("/me")
+        assert r.status_code == 401 and "sign in again" in r.json()["detail"]
+
+
+def test_login_is_rate_limited(live_server, db_factory):
+    user = make_user(db_factory, "teacher")
+    with live_server.client() as c:
+        for _ in range(5):
+            r = c.post("/auth/token", data={"username": user.username, "password": "wrong"})
+            assert r.status_code == 401
+        r = c.post("/auth/token", data={"username": user.username, "password": PASSWORD})
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) > 0
+        assert "wait" in r.json()["detail"]
+
+
+# --- attempts --------------------------------------------------------------------------------
+
+def test_attempt_sync_is_idempotent_over_http(live_server, actors, db_factory):
+    student = make_user(db_factory, "student")
+    token = login(live_server, student.username)
+    batch = [attempt("dog", True, 10 - i) for i in range(4)] + [attempt("swan", False, 1)]
+    ids = [a["id"] for a in batch]
+    with live_server.client(token) as c:
+        first = c.post("/attempts", json={"attempts": batch})
+        assert first.status_code == 200
+        assert first.json() == {"accepted": ids, "duplicates": []}
+        retry = c.post("/attempts", json={"attempts": batch})  # the app lost the first response
+        assert retry.json() == {"accepted": [], "duplicates": ids}
+
+        # Four concurrent retries of a new batch still store each attempt once.
+        more = [attempt("crab", True, 0.5) for _ in range(10)]
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: c.post("/attempts", json={"attempts": more}).json(),
+                                    range(4)))
+        accepted = sorted(i for r in results for i in r["accepted"])
+        assert accepted == sorted(a["id"] for a in more)
+
+        progress = c.get("/students/me/progress").json()
+    assert progress["attempts"] == 15
+    by_puppet = {p["puppet"]: p for p in progress["puppets"]}
+    assert by_puppet["dog"]["attempts"] == 4 and by_puppet["dog"]["mastery"] == pytest.approx(0.8)
+    assert by_puppet["dog"]["level"] == "mastered"
+    assert by_puppet["swan"]["level"] == "learning"
+    assert by_puppet["crab"]["attempts"] == 10
+    assert by_puppet["bird"]["level"] == "not_started"
+    assert progress["streak_days"] >= 1
+
+
+@pytest.mark.parametrize(
+    "mutate, fragment",
+    [
+        (lambda a: a.update(puppet="unicorn"), "unknown puppet"),
+        (lambda a: a.update(device_time="2026-05-01T10:00:00"), "time zone"),
+        (lambda a: a.update(confidence=1.5), "less than or equal"),
+        (lambda a: a.update(id="not-a-uuid"), "UUID"),
+    ],
+)
+def test_bad_attempts_are_422_and_store_nothing(live_server, db_factory, mutate, fragment):
+    student = make_user(db_factory, "student")
+    good, bad = attempt(), attempt()
+    mutate(bad)
+    with live_server.client(login(live_server, student.username)) as c:
+        r = c.post("/attempts", json={"attempts": [good, bad]})
+        assert r.status_code == 422
+        assert fragment in str(r.json()["detail"])
+        assert c.get("/students/me/progress").json()["attempts"] == 0
+
+
+def test_attempt_batches_are_capped(live_server, actors):
+    with live_server.client(actors["student_a"].token) as c:
+        r = c.post("/attempts", json={"attempts": [attempt() for _ in range(501)]})
+    assert r.status_code == 422
+
+
+def test_class_mastery_and_csv(live_server, actors, db_factory):
+    with live_server.client(actors["teacher_b"].token) as t:
+        klass = t.post("/classes", json={"name": "mastery"}).json()
+        t.post(f"/classes/{klass['id']}/assignments", json={"puppet": "snail"}).raise_for_status()
+    with live_server.client() as anon:
+        token = anon.post("/auth/join", json={"join_code": klass["join_code"], "username":
+                          unique("m"), "password": PASSWORD}).json()["access_token"]
+    with live_server.client(token) as s:
+        s.post("/attempts", json={"attempts": [attempt("snail", False, 10 - i) for i in range(5)]})
+    with live_server.client(actors["teacher_b"].token) as t:
+        m = t.get(f"/classes/{klass['id']}/mastery").json()
+        csv_text = t.get(f"/classes/{klass['id']}/export.csv").text
+    (row,) = m["students"]
+    assert m["assigned"] == ["snail"] and m["puppets"] == list(PUPPETS)
+    assert row["puppets"]["snail"] == {"mastery": 0.0, "level": "learning", "attempts": 5}
+    assert row["needs_help"][0]["kind"] == "fail_streak" and row["needs_help"][0]["puppet"] == "snail"
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("student_id,username")
+    assert len(lines) == 1 + len(PUPPETS)
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+def encode(img: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def shadow(h=240, w=320) -> np.ndarray:
+    img = np.full((h, w, 3), 210, np.uint8)
+    img[60:200, 90:230] = 25
+    return img
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A small, valid 1-bit PNG that would inflate to width*height pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    comp = zlib.compressobj(9)
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_score_matches_the_contract_classifier(live_server, actors, score_model):
+    data = encode(shadow())
+    with live_server.client(actors["student_a"].token) as c:
+        r = c.post("/score", files={"image": ("s.png", data, "image/png")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    local = PuppetClassifier.from_path(score_model).classify(decode_image(data), top_k=3)
+    assert body["model_version"] == local.model_version
+    assert [t["label"] for t in body["top_k"]] == [label for label, _ in local.top_k]
+    np.testing.assert_allclose([t["prob"] for t in body["top_k"]], [p for _, p in local.top_k], atol=1e-5)
+
+
+def test_concurrent_scores_are_each_correct(live_server, actors, score_model):
+    """Micro-batched requests must not mix up whose image is whose."""
+    clf = PuppetClassifier.from_path(score_model)
+    images = [np.full((120, 160, 3), v, np.uint8) for v in (10, 60, 120, 180, 250)] * 4
+    for i, img in enumerate(images):
+        img[:, : (i * 7) % 160] = (i * 37) % 255
+    payloads = [encode(img) for img in images]
+    with live_server.client(actors["student_b"].token) as c:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(
+                lambda d: c.post("/score", files={"image": ("x.png", d, "image/png")}).json(), payloads))
+    for data, res in zip(payloads, results):
+        want = clf.classify(decode_image(data), top_k=3)
+        np.testing.assert_allclose([t["prob"] for t in res["top_k"]], [p for _, p in want.top_k], atol=1e-5)
+
+
+def test_bad_images_get_the_right_4xx(live_server, actors, score_model):
+    jpeg = encode(shadow(480, 640), "JPEG", quality=90)
+    cases = {
+        "truncated jpeg": (jpeg[: len(jpeg) // 2], 422, "truncated"),
+        "png bomb": (png_bomb(20000, 20000), 413, "pixels"),
+        "48 MP png": (png_bomb(8000, 6000), 413, "pixels"),
+        "text file": (b"hello, I am not a picture\n" * 10, 415, "unsupported image type"),
+        "empty": (b"", 422, "empty"),
+        "9 MB": (b"\xff\xd8\xff" + bytes(9 * 1024 * 1024), 413, "too large"),
+    }
+    with live_server.client(actors["student_a"].token) as c:
+        for name, (data, status, fragment) in cases.items():
+            r = c.post("/score", files={"image": ("x.jpg", data, "image/jpeg")})
+            assert r.status_code == status, f"{name}: {r.status_code} {r.text[:200]}"
+            assert fragment in r.json()["detail"], f"{name}: {r.json()['detail']}"
+        assert len(png_bomb(20000, 20000)) < 200_000  # small on the wire, 400 MP inflated
+
+
+def test_operations_endpoints(live_server, actors, score_model):
+    import httpx
+
+    ready = httpx.get(f"{live_server.url}/readyz").json()
+    assert ready["database"] == "ok"
+    r = httpx.get(f"{live_server.url}/healthz", headers={"X-Request-ID": "abc123"})
+    assert r.json() == {"status": "ok"} and r.headers["x-request-id"] == "abc123"
+    assert len(httpx.get(f"{live_server.url}/healthz").headers["x-request-id"]) == 32
+    metrics = httpx.get(f"{live_server.url}/metrics").text
+    assert 'ombro_http_requests_total{method="POST",route="/api/v1/score"' in metrics
+    assert "ombro_score_batch_size_count" in metrics
+    paths = httpx.get(f"{live_server.url}/openapi.json").json()["paths"]
+    assert "/api/v1/models/latest" in paths and "/api/v1/attempts" in paths
