@@ -142,6 +142,8 @@ class ModelUpdater:
         )
         if resp.status_code == 404:
             raise ModelUpdateError(f"no {self.arch} model published on channel {self.channel!r}")
+        if resp.status_code in (401, 403):
+            raise ModelUpdateError("sign in to receive model updates; kept the current model")
         resp.raise_for_status()
         manifest = resp.json()
         missing = {"version", "sha256", "download_url", "card"} - set(manifest)

@@ -14,6 +14,7 @@ import httpx
 from ombro_contract.paths import REPO_ROOT
 
 TEACHER, TEACHER_PW = "teacher1", "teacher-pass-1"
+MAINTAINER, MAINTAINER_PW = "maint1", "maintainer-pass-1"
 
 
 def free_port() -> int:
@@ -28,16 +29,19 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "OMBRO_DATA_DIR": str(self.data_dir), "OMBRO_LOG_FORMAT": "text",
-                    "OMP_NUM_THREADS": "1", "OMBRO_TEACHER_PW": TEACHER_PW}
+                    "OMP_NUM_THREADS": "1", "OMBRO_TEACHER_PW": TEACHER_PW,
+                    "OMBRO_MAINTAINER_PW": MAINTAINER_PW}
         self.proc: subprocess.Popen | None = None
         self.log = self.data_dir / "server.log"
 
     def start(self, timeout: float = 60.0) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / ".teacher").exists():
-            subprocess.run([sys.executable, "-m", "server", "create-teacher", "--username", TEACHER,
-                            "--password-env", "OMBRO_TEACHER_PW"], cwd=REPO_ROOT, env=self.env,
-                           check=True, capture_output=True, timeout=120)
+            for role, name, env in (("teacher", TEACHER, "OMBRO_TEACHER_PW"),
+                                    ("maintainer", MAINTAINER, "OMBRO_MAINTAINER_PW")):
+                subprocess.run([sys.executable, "-m", "server", f"create-{role}", "--username", name,
+                                "--password-env", env], cwd=REPO_ROOT, env=self.env, check=True,
+                               capture_output=True, timeout=120)
             (self.data_dir / ".teacher").touch()
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
@@ -80,5 +84,22 @@ class LiveServer:
     def progress(self, token: str) -> dict:
         r = httpx.get(self.url + "/api/v1/students/me/progress", timeout=10,
                       headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        return r.json()
+
+    def publish(self, onnx_path: Path, channel: str) -> dict:
+        """Upload a model with its card (as a maintainer) and promote it on `channel`."""
+        from ombro_contract.card import card_path_for
+
+        auth = {"Authorization": f"Bearer {self.token(MAINTAINER, MAINTAINER_PW)}"}
+        with open(onnx_path, "rb") as fh:
+            r = httpx.post(self.url + "/api/v1/models", headers=auth, timeout=60, files={
+                "file": (onnx_path.name, fh, "application/octet-stream"),
+                "card": (None, card_path_for(onnx_path).read_text()),
+            })
+        r.raise_for_status()
+        version = r.json()["version"]
+        r = httpx.post(self.url + f"/api/v1/channels/{channel}/promote", headers=auth, timeout=10,
+                       json={"version": version})
         r.raise_for_status()
         return r.json()
