@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.shadowgen.render import render_sample  # noqa: E402
-from training.synth import generate_dataset  # noqa: E402
+from training.shadowgen.render import render_sample
+from training.synth import generate_dataset
 
 
 def main() -> None:

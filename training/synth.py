@@ -11,6 +11,7 @@ and writes the HaSPeR folder layout, so the training loader reads generated and 
 Usage:
     python training/synth.py --out data/synth --per-class 200 --seed 0 --size 224
     python training/synth.py --assets app/assets/puppets     # lesson pictures only
+    python training/synth.py --docs docs/img                 # README contact sheet + poses
 
 Every image's randomness comes from (seed, split, class, index) alone, so the same seed gives
 byte-identical files however many worker processes run.
@@ -32,16 +33,16 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make `training` and `ombro_contract` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ombro_contract.errors import OmbroError  # noqa: E402
-from ombro_contract.labels import PUPPETS, puppet_index  # noqa: E402
-from training.shadowgen.assets import (  # noqa: E402
+from ombro_contract.errors import OmbroError
+from ombro_contract.labels import PUPPETS, puppet_index
+from training.shadowgen.assets import (
     write_contact_sheet,
     write_overview,
     write_reference_assets,
 )
-from training.shadowgen.render import frame_size, render_clip_frames, render_sample  # noqa: E402
+from training.shadowgen.render import frame_size, render_clip_frames, render_sample
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.2.0"
 SPLITS = ("train", "val")
 NONE_DIR = "none"
 _NONE_ID = len(PUPPETS)  # the 'none' set's class id in seeds; never a model output
@@ -49,7 +50,8 @@ _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
 
 __all__ = [
     "GENERATOR_VERSION", "ShadowRenderer", "SynthConfigError", "SynthSettings", "generate_dataset",
-    "render_clip", "write_contact_sheet", "write_overview", "write_reference_assets",
+    "render_clip", "write_contact_sheet", "write_docs_pictures", "write_overview",
+    "write_reference_assets",
 ]
 
 
@@ -91,7 +93,7 @@ class SynthSettings:
             puppet_index(name)  # UnknownPuppetError lists the valid names
 
     def split_counts(self) -> dict[str, int]:
-        n_val = int(round(self.per_class * self.val_fraction))
+        n_val = round(self.per_class * self.val_fraction)
         return {"train": self.per_class - n_val, "val": n_val}
 
 
@@ -229,6 +231,21 @@ def generate_dataset(out_dir: str | os.PathLike, per_class: int, seed: int = 0, 
     return manifest
 
 
+def write_docs_pictures(docs_dir: str | os.PathLike, seed: int = 0) -> list[Path]:
+    """The two pictures the README shows: a contact sheet (8 samples per puppet at 224 px,
+    palette-compressed for git) and the overview of all 15 poses."""
+    import tempfile
+
+    docs = Path(docs_dir)
+    _check_writable(docs)
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_dataset(Path(tmp) / "ds", per_class=10, seed=seed, val_fraction=0.2,
+                         workers=1, progress=False)
+        sheet = write_contact_sheet(Path(tmp) / "ds", docs / "contact_sheet.png",
+                                    thumb=(112, 84), compact=True)
+    return [sheet, write_overview(docs / "puppets.png")]
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="synth.py", description="Render procedural hand-shadow puppets (HaSPeR layout).")
@@ -243,10 +260,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--assets", default=None,
                    help="also write lesson pictures (silhouette + how-to per puppet) here")
     p.add_argument("--overview", default=None, help="also write one picture of all 15 poses")
+    p.add_argument("--docs", default=None,
+                   help="write the README pictures (contact_sheet.png, puppets.png) here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
-    if not (args.out or args.assets or args.overview):
-        p.error("nothing to do: give --out DIR (dataset) and/or --assets DIR / --overview PNG")
+    if not (args.out or args.assets or args.overview or args.docs):
+        p.error("nothing to do: give --out DIR (dataset) and/or --assets DIR, --overview PNG, "
+                "--docs DIR")
     return args
 
 
@@ -271,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             _check_writable(Path(args.overview).parent)
             write_overview(args.overview)
             print(f"wrote {args.overview}")
+        if args.docs:
+            for path in write_docs_pictures(args.docs, seed=args.seed):
+                print(f"wrote {path}")
     except OmbroError as exc:
         print(f"synth.py: error: {exc}", file=sys.stderr)
         return 2

@@ -20,8 +20,17 @@ def test_write_reference_assets_gives_two_pictures_per_puppet(tmp_path):
         assert 0.05 < dark < 0.7, f"{puppet} silhouette dark fraction {dark:.2f}"
         howto = cv2.imread(str(tmp_path / f"{puppet}_howto.png"))
         # Drawn hands are skin-coloured, not just a grey shadow.
-        b, g, r = (howto[..., i].astype(int) for i in range(3))
+        b, _g, r = (howto[..., i].astype(int) for i in range(3))
         assert ((r - b) > 40).mean() > 0.03, f"{puppet} how-to shows no drawn hand"
+
+
+def test_docs_pictures_are_small_enough_for_git(tmp_path):
+    from training.synth import write_docs_pictures
+
+    sheet, overview = write_docs_pictures(tmp_path)
+    assert sheet.stat().st_size < 600_000 and overview.stat().st_size < 600_000
+    img = cv2.imread(str(sheet))
+    assert img.shape[0] == 16 * 84  # 15 puppets and the none row
 
 
 @pytest.mark.parametrize("puppet", PUPPETS)

@@ -11,7 +11,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "training" / "synth.py"
 
 
 def _run(*args, cwd=None):
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False,
                           timeout=120, cwd=cwd)
 
 

@@ -106,8 +106,11 @@ def _label(text: str, height: int, width: int = 90) -> np.ndarray:
 
 
 def write_contact_sheet(dataset_dir: str | Path, path: str | Path, per_row: int = 8,
-                        thumb: tuple[int, int] = (128, 96)) -> Path:
-    """A grid: one row per puppet (then 'none'), the first `per_row` training images of each."""
+                        thumb: tuple[int, int] = (128, 96), compact: bool = False) -> Path:
+    """A grid: one row per puppet (then 'none'), the first `per_row` training images of each.
+
+    `compact` stores it with a 128-colour palette (about 5x smaller), for copies kept in git.
+    """
     root = Path(dataset_dir)
     rows = []
     groups = [(p, root / "train" / p) for p in PUPPETS] + [("none", root / "none" / "train")]
@@ -126,5 +129,12 @@ def write_contact_sheet(dataset_dir: str | Path, path: str | Path, per_row: int 
                                 "generate a dataset first (training/synth.py --out ...)")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), np.vstack(rows), _PNG)
+    sheet = np.vstack(rows)
+    if compact:
+        from PIL import Image
+
+        rgb = Image.fromarray(cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB))
+        rgb.quantize(colors=128, dither=Image.Dither.NONE).save(path, optimize=True)
+    else:
+        cv2.imwrite(str(path), sheet, _PNG)
     return path

@@ -185,17 +185,17 @@ POSES: dict[str, PuppetPose] = {
     ),
     "rabbit": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=100, side="right", roll=30,
+            HandPose(wrist=(0.0, 0.0), direction=120, side="right", roll=40,
                      fingers=fingers(index=Finger(14, 0, 8, 4), middle=Finger(18, 0, 8, 4),
                                      ring=CURLED, little=CURLED),
-                     thumb=Thumb(azimuth=45, elevation=40, mcp=40, ip=30)),
-            HandPose(wrist=(-0.1, -0.7), direction=20, side="left", roll=-40, wrist_dev=-75,
-                     fingers={n: HALF_CURLED for n in ("index", "middle", "ring", "little")},
+                     thumb=TUCKED_THUMB),
+            HandPose(wrist=(-0.5, 0.0), direction=10, side="left", roll=-30, wrist_dev=-60,
+                     fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
                      thumb=TUCKED_THUMB),
         ),
-        howto="Raise the index and middle fingers as the ears. Curl the ring and little "
-        "fingers onto the thumb: that round shape is the head. The other hand, below, makes "
-        "the front paws.",
+        howto="Raise the index and middle fingers of one hand and lay them back as the ears; "
+        "curl the other fingers. Put your other fist behind it: together they make the round "
+        "head and body. A gap between the knuckles is the eye.",
         holes=(Hole(hand=0, x=0.12, y=0.72, radius=0.055),),
     ),
     "snail": PuppetPose(

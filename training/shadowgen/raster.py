@@ -59,7 +59,7 @@ def draw_mask(parts: list[Part], holes: list[tuple[np.ndarray, float]], m: np.nd
     for centre, radius in holes:
         c = _apply(mss, centre[None])[0]
         r = radius * scale
-        axes = (max(1, int(round(r * 1.5 * (1 << _SHIFT)))), max(1, int(round(r * (1 << _SHIFT)))))
+        axes = (max(1, round(r * 1.5 * (1 << _SHIFT))), max(1, round(r * (1 << _SHIFT))))
         cv2.ellipse(big, tuple(int(v) for v in _fixed(c)), axes, 0, 0, 360, 0, -1, cv2.LINE_8,
                     _SHIFT)
     small = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)

@@ -27,7 +27,7 @@ from .scene import compose, sample_scene
 
 def frame_size(size: int) -> tuple[int, int]:
     """(width, height) of a 4:3 landscape frame whose long side is `size` (224 -> 224x168)."""
-    return int(size), int(round(size * 3 / 4))
+    return int(size), round(size * 3 / 4)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class Scene:
     brightness: float
     opacity: float  # how much of the direct light the hand blocks
     softness: float  # penumbra blur sigma as a fraction of the frame width
+    spread: float  # shadow growth from a large or near light, fraction of the frame width
     spot: tuple[float, float, float, float, float, float] | None  # cx, cy, rx, ry, edge, outside
     gradient: tuple[float, float, float]  # direction (radians), strength, vignette
     texture_seed: int
@@ -69,7 +70,7 @@ def sample_scene(rng: np.random.Generator) -> Scene:
         light = tuple(float(c) for c in rng.uniform(0.35, 1.0, 3))
         ambient = (float(rng.uniform(0.1, 0.35)),) * 3
     sharp = rng.random() < 0.6
-    opacity = float(rng.uniform(0.8, 0.98) if sharp else rng.uniform(0.35, 0.8))
+    opacity = float(rng.uniform(0.8, 0.98) if sharp else rng.uniform(0.45, 0.8))
     softness = float(rng.uniform(0.0, 0.005) if sharp else rng.uniform(0.002, 0.016))
     spot = None
     if rng.random() < 0.35:
@@ -80,7 +81,8 @@ def sample_scene(rng: np.random.Generator) -> Scene:
                 float(rng.uniform(0.0, 0.6)))
     return Scene(
         albedo=albedo, light=light, ambient=ambient,
-        brightness=float(rng.uniform(0.7, 1.1)), opacity=opacity, softness=softness,
+        spread=float(rng.choice([0.0, rng.uniform(0.0, 0.02)])),
+        brightness=float(rng.uniform(0.62, 1.0)), opacity=opacity, softness=softness,
         spot=spot, gradient=gradient, texture_seed=int(rng.integers(2**31)),
         texture=float(rng.uniform(0.0, 0.08)), gamma=float(rng.uniform(0.85, 1.2)),
     )
@@ -166,6 +168,11 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
     clip passes the same `rng` state every frame and a fresh `noise_rng`).
     """
     h, w = mask.shape
+    grow = round(scene.spread * w)
+    if grow >= 1:
+        # A light larger than a point, or close to the hand, fattens fingers and closes gaps.
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+        mask = cv2.dilate(mask, kernel)
     if scene.softness > 0:
         sigma = scene.softness * w
         if sigma > 0.3:
