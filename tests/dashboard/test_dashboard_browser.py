@@ -1,0 +1,136 @@
+"""Debian's Chromium, driven by Playwright, against the real server seeded by the CLI.
+
+Never downloads a browser: `executable_path=/usr/bin/chromium`. Screenshots at phone (390x844)
+and laptop (1366x900) widths go to test-artifacts/dashboard/, and a couple to docs/img/ for the
+README.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from ombro_contract.labels import PUPPETS
+from ombro_contract.paths import REPO_ROOT
+from server.seed import DEMO_PASSWORD, OTHER_TEACHER, STUDENT_NAMES, TEACHER, XSS_NAME
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 900)}
+DOCS_IMG = REPO_ROOT / "docs" / "img"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _log_in(page, base: str, path: str, username: str) -> None:
+    page.goto(base + path)
+    assert page.url.startswith(base + "/login?next=")  # logged out: sent to the login page
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.press("input[name=password]", "Enter")  # keyboard submit
+    page.wait_for_url(base + path)
+
+
+@pytest.mark.parametrize("form", list(VIEWPORTS))
+def test_teacher_journey(browser, live_server, artifacts_dir, tmp_path, form):
+    width, height = VIEWPORTS[form]
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        _log_in(page, live_server, "/", TEACHER)
+        page.get_by_role("link", name="Shadow Club 4B").click()
+        page.wait_for_url("**/classes/*")
+        class_url = page.url
+
+        heatmap = page.locator("table.heatmap")
+        heatmap.wait_for()
+        assert heatmap.locator("tbody tr").count() == len(STUDENT_NAMES)
+        assert heatmap.locator("tbody tr").first.locator("td.cell").count() == len(PUPPETS)
+        assert page.locator("#help-title").is_visible()
+        # The page never scrolls sideways: only the heat map's own box does.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"page is {overflow}px wider than a {width}px screen"
+
+        # A hostile name is plain text: shown literally, no script ran, no dialog opened.
+        xss_link = page.get_by_role("link", name=XSS_NAME, exact=True)
+        assert xss_link.count() == 1 and xss_link.inner_text() == XSS_NAME
+        assert dialogs == []
+        page.screenshot(path=artifacts_dir / f"class-{form}.png", full_page=True)
+
+        # Keyboard only: Tab from the top reaches the student's link, Enter opens it.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent") == XSS_NAME:
+                break
+        else:
+            pytest.fail("the first student's link cannot be reached with Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/students/*")
+        assert page.locator("h1").inner_text() == XSS_NAME
+        assert dialogs == []
+
+        page.goto(class_url)
+        page.get_by_role("link", name="Amara Okafor").click()
+        page.wait_for_url("**/students/*")
+        assert page.locator("svg#attempts-chart rect").count() > 0
+        assert page.locator("#best-confidence tbody tr").count() == len(PUPPETS)
+        assert page.locator("#recent-attempts tbody tr").count() > 0
+        page.screenshot(path=artifacts_dir / f"student-{form}.png", full_page=True)
+        if form == "phone":
+            DOCS_IMG.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=DOCS_IMG / "dashboard-student-phone.png")
+
+        page.goto(class_url)
+        with page.expect_download() as info:
+            page.get_by_role("link", name="Download CSV").click()
+        download = info.value
+        target = tmp_path / download.suggested_filename
+        download.save_as(target)
+        rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        assert len(rows) == len(STUDENT_NAMES) * len(PUPPETS)
+        assert {r["student"] for r in rows} == set(STUDENT_NAMES)
+        assert {r["puppet"] for r in rows} == set(PUPPETS)
+        assert all(0.0 <= float(r["mastery"]) <= 1.0 for r in rows)
+
+        if form == "laptop":
+            DOCS_IMG.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=DOCS_IMG / "dashboard-class-laptop.png")
+    finally:
+        context.close()
+
+
+def test_other_teacher_gets_403_and_logout_locks_pages(browser, live_server, artifacts_dir):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _log_in(page, live_server, "/", OTHER_TEACHER)
+        # The CLI seed on a fresh database creates the demo class (teacher@demo's) first.
+        response = page.goto(live_server + "/classes/1")
+        assert response.status == 403
+        assert page.locator("h1").inner_text() == "Not your class"
+        page.screenshot(path=artifacts_dir / "forbidden-phone.png")
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(live_server + "/login")
+        page.goto(live_server + "/")
+        assert page.url.startswith(live_server + "/login")
+    finally:
+        context.close()
