@@ -50,8 +50,7 @@ def models(tmp: Path) -> tuple[dict[str, Path], str]:
     paths = {q: default_model_path("mobilenet_v2", q) for q in ("int8", "fp32")}
     if all(p.exists() for p in paths.values()):
         return paths, "bundled models/"
-    sys.path.insert(0, str(REPO_ROOT / "tests" / "app"))
-    from conftest import export_untrained, quantize_int8  # the same export the app tests use
+    from tests.app.model_helpers import export_untrained, quantize_int8  # as the app tests do
 
     fp32 = export_untrained(tmp / "mobilenet_v2.onnx")
     return {"fp32": fp32, "int8": quantize_int8(fp32, tmp / "mobilenet_v2.int8.onnx")}, \
@@ -88,8 +87,7 @@ def bench_ui(model: Path | None, seconds: float) -> dict | None:
     if shutil.which("xvfb-run") is None:
         print("UI: skipped (xvfb-run not installed)")
         return None
-    sys.path.insert(0, str(REPO_ROOT / "tests" / "app"))
-    from gui_runner import app_command, app_env, write_clip_video
+    from tests.app.gui_runner import app_command, app_env, write_clip_video
 
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -103,3 +104,13 @@ class LiveServer:
                        json={"version": version})
         r.raise_for_status()
         return r.json()
+
+
+def server_attempt_rows(server, student_id: int) -> list[tuple]:
+    """(id, puppet, passed) of a student's attempts, straight from the server's database."""
+    db = sqlite3.connect(server.data_dir / "ombro.sqlite3")
+    try:
+        return db.execute("SELECT id, puppet, passed FROM attempts WHERE student_id = ?",
+                          (student_id,)).fetchall()
+    finally:
+        db.close()

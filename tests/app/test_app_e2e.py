@@ -8,11 +8,11 @@ import uuid
 
 import httpx
 import pytest
-from conftest import export_untrained, server_attempt_rows
-from gui_runner import ARTIFACTS, kill_hard, run_app, start_app, write_clip_video
-from live_server import free_port
 
 from ombro_contract.paths import default_model_path
+from tests.app.gui_runner import ARTIFACTS, kill_hard, run_app, start_app, write_clip_video
+from tests.app.live_server import free_port, server_attempt_rows
+from tests.app.model_helpers import export_untrained
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 PASSWORD = "student-pass-1"
@@ -23,11 +23,12 @@ def dog_video(tmp_path, n_frames=40):
     return write_clip_video(synth.render_clip("dog", n_frames, seed=3, size=320), tmp_path / "dog.avi")
 
 
-def test_dog_lesson_passes_and_attempt_reaches_server(live_server, tmp_path):
+def test_dog_lesson_passes_and_attempt_reaches_server(request, tmp_path):
     model = default_model_path("mobilenet_v2", "int8")
     if not model.exists():
         pytest.skip(f"{model} is absent: passing the dog lesson needs the trained bundled model "
                     "(published by training/export.py)")
+    live_server = request.getfixturevalue("live_server")  # only started when the test can run
     video = dog_video(tmp_path)
     code = live_server.new_class("e2e dog")
     user = f"dog{uuid.uuid4().hex[:6]}"

@@ -2,10 +2,9 @@
 
 import uuid
 
-from conftest import server_attempt_rows
-
 from app.config import AppSettings
 from app.services import AppServices
+from tests.app.live_server import server_attempt_rows
 
 
 def test_join_record_sync_and_resend_with_real_server(live_server, tmp_path):

@@ -1,0 +1,67 @@
+"""Small real models for the app tests: an UNTRAINED MobileNetV2 exported with a proper card.
+
+It exercises the contract, both backends, the updater and the benchmark before the training
+engineer publishes `models/`, but it cannot recognise a shadow.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ombro_contract.card import ModelCard, write_card
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import DEFAULT_SPEC, preprocess
+
+
+def export_untrained(path: Path, version: str = "test-untrained-fp32", seed: int = 0) -> Path:
+    torch = pytest.importorskip("torch")
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(seed)
+    model = torchvision.models.mobilenet_v2(num_classes=len(PUPPETS)).eval()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():  # the legacy exporter warns; its output is what we want
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (torch.zeros(1, 3, 224, 224),), str(path), input_names=["input"],
+            output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+            dynamo=False, opset_version=17,
+        )
+    write_card(path, _card(version, "fp32"))
+    return path
+
+
+def quantize_int8(fp32: Path, out: Path, version: str = "test-untrained-int8") -> Path:
+    """Static QDQ int8, calibrated on a few synthetic silhouettes (what training/export does)."""
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    rng = np.random.default_rng(0)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            frames = [(rng.random((240, 320)) * 255).astype(np.uint8) for _ in range(4)]
+            self._it = iter([{"input": preprocess(f)[None]} for f in frames])
+
+        def get_next(self):
+            return next(self._it, None)
+
+    quantize_static(str(fp32), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    write_card(out, _card(version, "int8"))
+    return out
+
+
+def _card(version: str, quant: str) -> ModelCard:
+    return ModelCard(
+        name=f"untrained MobileNetV2 {quant} (app tests)", version=version, arch="mobilenet_v2",
+        classes=list(PUPPETS), preprocess=DEFAULT_SPEC, input_shape=DEFAULT_SPEC.input_shape,
+        quantization=quant, sha256="0" * 64, size_bytes=0, notes="random weights; tests only",
+    )
