@@ -86,6 +86,7 @@ class RiftConfig(TrainConfig):
     alpha_points: int = Field(11, ge=2)
     tolerance: float = Field(0.001, ge=0)
     adversarial: str | None = None
+    init: str | None = None
 
     def train_pgd(self) -> PGDConfig:
         return PGDConfig(self.epsilon, self.pgd_steps, self.pgd_step_size)
@@ -114,6 +115,9 @@ class RiftConfig(TrainConfig):
         g.add_argument("--alpha-points", type=int, default=d.alpha_points, help="interpolation grid size")
         g.add_argument("--tolerance", type=float, default=d.tolerance,
                        help="allowed PGD-accuracy drop vs the AT model (fraction; paper: 0.1 pp)")
+        g.add_argument("--init", default=None,
+                       help="start adversarial training from this checkpoint (e.g. a train.py run's "
+                            "model_best.pth) instead of random weights")
         g.add_argument("--adversarial", default=None,
                        help="skip step 1: start from this adversarially trained checkpoint")
         return p
@@ -214,6 +218,9 @@ def main(cfg: RiftConfig) -> dict:
         model.load_state_dict(load_checkpoint(Path(cfg.adversarial))["model"])
         print(f"step 1 skipped: adversarial model from {cfg.adversarial}")
     else:
+        if cfg.init:
+            model.load_state_dict(load_checkpoint(Path(cfg.init))["model"])
+            print(f"step 1: adversarial training starts from {cfg.init}")
         fit(model, cfg, train_loader, epochs=cfg.epochs, lr=cfg.lr, pgd=cfg.train_pgd(),
             stage="adversarial", log=log, device=device)
     at_sd = copy.deepcopy(model.state_dict())
