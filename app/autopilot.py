@@ -144,10 +144,7 @@ class Autopilot:
         if len(self.attempts) >= self.opt.attempts and (not ended or since_end > 0.8):
             self.screenshot("practice")  # a run that never held still shows what it saw
             self.app.go("lessons")
-            if self.opt.exit_when_synced:
-                self._goto("wait_sync")
-            else:
-                self._finish(None)
+            self._goto("wait_sync" if self.opt.exit_when_synced else "tour")
             return
         if ended and since_end > 1.5:
             practice.retry()
@@ -158,9 +155,24 @@ class Autopilot:
             self._finish("cannot sync as a guest: pass --username/--password")
             return
         if services.sync_status().pending == 0 and self._in_state() > 0.5:
-            self._finish(None)
+            self._goto("tour")
         elif self._in_state() > 2.0 and int(self._in_state() / POLL_S) % 10 == 0:
             self.app.sync_worker.poke()
+
+    def _state_tour(self) -> None:
+        """With a screenshot folder, also photograph progress and settings for the docs."""
+        if self.opt.screenshot_dir is None:
+            self._finish(None)
+            return
+        stops = ["progress", "settings"]
+        step = int(self._in_state() / 1.2)  # 1.2 s per screen: long enough to draw
+        if step > len(stops):
+            self._finish(None)
+            return
+        if step > 0:
+            self.screenshot(stops[step - 1])
+        if step < len(stops) and self.app.sm.current != stops[step]:
+            self.app.go(stops[step])
 
     def _state_done(self) -> None:
         pass

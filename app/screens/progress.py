@@ -19,6 +19,7 @@ from kivy.uix.screenmanager import Screen
 from app.api_client import ApiError
 from app.lessons import lesson_for
 from app.progress import summarize
+from app.screens.lessons import LEVEL_TEXT
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -35,7 +36,7 @@ class ProgressScreen(Screen):
         self.headline = (f"Streak: {s.streak} day{'s' if s.streak != 1 else ''}   "
                          f"Attempts: {s.attempts}   Passed: {s.passes}")
         self.puppet_rows = [
-            {"text": f"{p:<9} {pp.level:<11} best {pp.best_confidence * 100:3.0f}%  "
+            {"text": f"{p:<9} {LEVEL_TEXT[pp.level]:<11} best {pp.best_confidence * 100:3.0f}%  "
                      f"{'*' * pp.best_stars:<3}  {pp.passes}/{pp.attempts} passed"}
             for p, pp in sorted(s.per_puppet.items(), key=lambda kv: lesson_for(kv[0]).difficulty)
         ]
