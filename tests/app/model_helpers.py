@@ -65,3 +65,33 @@ def _card(version: str, quant: str) -> ModelCard:
         classes=list(PUPPETS), preprocess=DEFAULT_SPEC, input_shape=DEFAULT_SPEC.input_shape,
         quantization=quant, sha256="0" * 64, size_bytes=0, notes="random weights; tests only",
     )
+
+
+def export_constant(path: Path, puppet: str, logit: float = 8.0) -> Path:
+    """A valid ONNX classifier that always names `puppet`: isolates the app's lesson flow (hold,
+    pass, celebration, sync) from model quality. Never a stand-in for the trained model."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from ombro_contract.labels import puppet_index
+
+    bias = np.zeros(len(PUPPETS), np.float32)
+    bias[puppet_index(puppet)] = logit
+    graph = helper.make_graph(
+        [
+            helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
+            helper.make_node("Flatten", ["pooled"], ["flat"]),
+            helper.make_node("Gemm", ["flat", "w", "b"], ["logits"]),
+        ],
+        "constant",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, 224, 224])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(PUPPETS)])],
+        initializer=[numpy_helper.from_array(np.zeros((3, len(PUPPETS)), np.float32), "w"),
+                     numpy_helper.from_array(bias, "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+    write_card(path, _card(f"test-always-{puppet}", "fp32"))
+    return path

@@ -12,7 +12,7 @@ import pytest
 from ombro_contract.paths import default_model_path
 from tests.app.gui_runner import ARTIFACTS, kill_hard, run_app, start_app, write_clip_video
 from tests.app.live_server import free_port, server_attempt_rows
-from tests.app.model_helpers import export_untrained
+from tests.app.model_helpers import export_constant, export_untrained
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 PASSWORD = "student-pass-1"
@@ -121,3 +121,24 @@ def test_killed_app_syncs_each_attempt_exactly_once_after_restart(live_server, t
     server_ids = [row[0] for row in server_attempt_rows(live_server, student_id)]
     assert sorted(server_ids) == sorted(i for i, _ in local)  # each once, none lost, none extra
     assert live_server.progress(token)["attempts"] == len(local)
+
+
+def test_sure_model_passes_lesson_with_stars_and_syncs(live_server, tmp_path):
+    """The lesson flow itself (hold ring, pass, stars, sync of the passed attempt) with a model
+    that is always sure it sees a dog; model quality is the other test's business."""
+    model = export_constant(tmp_path / "model" / "mobilenet_v2.onnx", "dog")
+    video = dog_video(tmp_path, n_frames=8)
+    code = live_server.new_class("flow")
+    user = f"flow{uuid.uuid4().hex[:6]}"
+    run = run_app(tmp_path / "app", "--model", str(model), "--no-update-check",
+                  "--camera-source", str(video), "--server", live_server.url, "--autopilot", "dog",
+                  "--join-code", code, "--username", user, "--password", PASSWORD,
+                  "--attempts", "2", "--exit-when-synced", "--timeout", "120")
+    result = run.result
+    assert run.returncode == 0 and result and result["ok"], run.output[-4000:]
+    assert [a["passed"] for a in result["attempts"]] == [True, True]
+    assert all(a["stars"] >= 2 for a in result["attempts"])  # sure and steady
+    assert result["queue"] == {"total": 2, "pending": 0, "synced": 2, "rejected": 0}
+    progress = live_server.progress(live_server.token(user, PASSWORD))
+    dog = next(p for p in progress["puppets"] if p["puppet"] == "dog")
+    assert (dog["attempts"], dog["passed"]) == (2, 2)
