@@ -66,6 +66,7 @@ class PracticeScreen(Screen):
         self._try_id = 0
         self._try_started = 0.0
         self._last_submit = 0.0
+        self._last_frame = None
         self._max_held = 0.0
         self._recorded = True
         self._frame_times: list[float] = []
@@ -128,22 +129,24 @@ class PracticeScreen(Screen):
     # -- frame loop (UI thread) -------------------------------------------------------------
     def _tick(self, dt: float) -> None:
         now = time.monotonic()
-        frame = self._source.read() if self._source is not None else None
-        if frame is None:
-            return
-        self._show(frame)
-        self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
-        self.ui_fps = float(len(self._frame_times))
-        interval = 1.0 / App.get_running_app().services.settings.inference_fps
-        if self._recognizer is not None and not self.passed and not self.failed \
-                and now - self._last_submit >= interval:
-            self._last_submit = now
-            self._recognizer.submit(frame, now)
-        timeout = App.get_running_app().services.settings.lesson_timeout_s
-        if not self.passed and not self.failed and now - self._try_started > timeout:
+        settings = App.get_running_app().services.settings
+        if not self.passed and not self.failed and now - self._try_started > settings.lesson_timeout_s:
             self.failed = True
             self.message = "Not this time. Look at the how-to picture and try again."
             self._finish_try(passed=False, reason="timeout")
+        frame = self._source.read() if self._source is not None else None
+        if frame is None:
+            return
+        if frame is not self._last_frame:  # a still camera source needs no redraw
+            self._last_frame = frame
+            self._show(frame)
+            self._frame_times.append(now)
+        self._frame_times = [t for t in self._frame_times if now - t < 1.0]
+        self.ui_fps = float(len(self._frame_times))
+        if self._recognizer is not None and not self.passed and not self.failed \
+                and now - self._last_submit >= 1.0 / settings.inference_fps:
+            self._last_submit = now
+            self._recognizer.submit(frame, now)
 
     def _show(self, frame) -> None:
         h, w = frame.shape[:2]
