@@ -17,16 +17,16 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ombro_contract.labels import PUPPETS
 
+from .core.security import hash_password
 from .crud.attempts import AttemptIn, add_attempts
 from .crud.classes import add_assignment, class_assignments, create_class, join_class
-from .core.security import hash_password
 from .crud.users import get_user_by_username
 from .models import Role, SchoolClass, User
 
@@ -190,7 +190,7 @@ def _assign(session: Session, klass: SchoolClass, puppet: str, due: date) -> Non
 
 def seed_demo(session: Session, now: datetime | None = None, rng_seed: int = 7) -> SeedReport:
     """Create (or complete) the demo data in `session`; the caller commits."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("seed_demo needs an aware datetime for `now` (e.g. UTC)")
     rng = random.Random(rng_seed)

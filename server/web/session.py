@@ -60,10 +60,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Reject a POST whose hidden token does not match this session's, or that comes cross-site."""
     expected = request.session.get("csrf")
     origin = request.headers.get("origin")
-    if origin and origin != "null":
-        # Defence in depth next to the token: browsers send Origin on POST; it must be us.
-        if urlsplit(origin).netloc != request.headers.get("host", request.url.netloc):
-            raise PageError(403, "Request refused", "This form was sent from another site.")
+    # Defence in depth next to the token: browsers send Origin on POST; it must be us.
+    host = request.headers.get("host", request.url.netloc)
+    if origin and origin != "null" and urlsplit(origin).netloc != host:
+        raise PageError(403, "Request refused", "This form was sent from another site.")
     if not expected or not submitted or not secrets.compare_digest(expected, submitted):
         raise PageError(
             403,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def filesize(n: int | None) -> str:
     return f"{size:.1f} GB"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _static_version(name: str) -> str:
     """Content hash in the asset URL so browsers never keep a stale stylesheet after a deploy."""
     return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]

@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -49,7 +49,7 @@ def demo_factory(demo_settings):
     migrate(engine)
     factory = make_sessionmaker(engine)
     with session_scope(factory) as session:
-        seed_demo(session, datetime.now(timezone.utc), rng_seed=7)
+        seed_demo(session, datetime.now(UTC), rng_seed=7)
     yield factory
     engine.dispose()
 
@@ -137,40 +137,41 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     env.pop("DATABASE_URL", None)
     seeded = subprocess.run(
         [sys.executable, "-m", "server", "seed-demo"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert seeded.returncode == 0, seeded.stderr
     port = _free_port()
-    log = open(data_dir / "uvicorn.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "--factory", "server.web.app:create_dashboard_app",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-        ],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server did not start: {(data_dir / 'uvicorn.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
+    with open(data_dir / "uvicorn.log", "wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "--factory", "server.web.app:create_dashboard_app",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            ],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            _wait_until_up(proc, base, data_dir / "uvicorn.log")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ def teacher(client):
 
 def heatmap_rows(html: str) -> list[str]:
     body = html.split('<table class="heatmap"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
+    return re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.DOTALL)
 
 
 def test_class_overview_shows_every_student_and_puppet(teacher, demo_class_id, demo_factory):
@@ -191,7 +191,7 @@ def test_every_form_is_protected_against_csrf(teacher, demo_class_id, demo_facto
 def test_every_form_on_every_page_carries_a_csrf_token(teacher, demo_class_id):
     for url in ("/", f"/classes/{demo_class_id}"):
         html = teacher.get(url).text
-        forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
+        forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.DOTALL)
         assert forms
         for form in forms:
             assert 'name="csrf_token"' in form, form[:80]

@@ -3,7 +3,7 @@ class overview agrees with the shared mastery rules on it (SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from server.models import Assignment, Attempt, Membership, SchoolClass, User
 from server.seed import STUDENT_NAMES, XSS_NAME, seed_demo
 from server.web.overview import class_overview
 
-NOW = datetime(2026, 3, 18, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
 
 
 def _counts(s):
