@@ -68,9 +68,10 @@ class ModelStore:
         known = set(session.scalars(select(ModelVersion.path)))
         for path in self.root.glob("*.onnx"):
             if path.name not in known:
-                path.unlink(missing_ok=True)
-                card_path_for(path).unlink(missing_ok=True)
-                removed.append(path)
+                for stale in (path, card_path_for(path)):
+                    if stale.exists():
+                        stale.unlink()
+                        removed.append(stale)
         for card in self.root.glob(f"*{CARD_SUFFIX}"):
             if not (self.root / (card.name[: -len(CARD_SUFFIX)] + ".onnx")).exists():
                 card.unlink(missing_ok=True)

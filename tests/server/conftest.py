@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +39,11 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432 is unreachable ({exc.__class__.__name__})"
 
 
-@pytest.fixture(
-    scope="session",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-def db_url(request, tmp_path_factory) -> Iterator[str]:
-    """A fresh, empty database for this test session, dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'ombro.sqlite3'}"
+@contextmanager
+def new_database(kind: str, directory: Path) -> Iterator[str]:
+    """An empty database of this kind; a PostgreSQL one is dropped on exit."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / f'ombro-{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     reason = _pg_reachable()
     if reason:
@@ -53,9 +51,28 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
     name = f"ombro_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request, tmp_path_factory) -> Iterator[str]:
+    """A fresh database for this test session (one per backend), dropped afterwards."""
+    with new_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database for one test (first-start behaviour)."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,135 @@
+"""Registry storage and the micro-batcher without HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import numpy as np
+import pytest
+
+from ombro_contract.card import card_path_for
+from ombro_contract.classifier import PuppetClassifier
+from server.core.db import session_scope
+from server.models import ModelVersion
+from server.registry import ModelStore, UploadRejected, promote, rollback, server_model
+from server.registry.storage import publish_file
+from server.scoring import MicroBatcher
+from tests.model_factory import make_tiny_model
+
+from .conftest import unique
+
+
+def test_publish_writes_file_then_row(db_factory, tmp_path):
+    store = ModelStore(tmp_path / "models")
+    version = unique("store-")
+    make_tiny_model(tmp_path / "src.onnx", version=version, arch="resnet34")
+    row = publish_file(store, db_factory, tmp_path / "src.onnx", 10 << 20)
+    path = store.path_of(row)
+    assert path.read_bytes() == (tmp_path / "src.onnx").read_bytes()
+    assert card_path_for(path).is_file()
+    assert list(store.incoming.iterdir()) == []
+    PuppetClassifier.from_path(path)  # the stored pair verifies like any exported model
+    with session_scope(db_factory) as s:
+        promote(s, "stable", version, None)
+        assert server_model(s).version == version  # resnet34 is preferred for scoring
+
+
+def test_rejected_upload_leaves_nothing(db_factory, tmp_path):
+    store = ModelStore(tmp_path / "models")
+    make_tiny_model(tmp_path / "ten.onnx", version=unique("bad-"), num_outputs=10)
+    with pytest.raises(UploadRejected) as info:
+        publish_file(store, db_factory, tmp_path / "ten.onnx", 10 << 20)
+    assert info.value.status == 422
+    assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+def test_size_limit_is_413(db_factory, tmp_path):
+    store = ModelStore(tmp_path / "models")
+    make_tiny_model(tmp_path / "m.onnx", version=unique("big-"))
+    with pytest.raises(UploadRejected) as info:
+        publish_file(store, db_factory, tmp_path / "m.onnx", 100)
+    assert info.value.status == 413
+    assert list(store.incoming.iterdir()) == []
+
+
+def test_recover_removes_orphans_but_keeps_published(db_factory, tmp_path):
+    store = ModelStore(tmp_path / "models")
+    version = unique("keep-")
+    make_tiny_model(tmp_path / "m.onnx", version=version)
+    row = publish_file(store, db_factory, tmp_path / "m.onnx", 10 << 20)
+    # A crash mid-write, and a crash between the rename and the database commit:
+    (store.incoming / "abc.onnx").write_bytes(b"half a model")
+    orphan = store.root / "ghost.12345678.onnx"
+    orphan.write_bytes(b"complete but never published")
+    card_path_for(orphan).write_text("{}")
+    with db_factory() as s:
+        removed = store.recover(s)
+    assert {p.name for p in removed} == {"abc.onnx", orphan.name, card_path_for(orphan).name}
+    assert not orphan.exists() and not card_path_for(orphan).exists()
+    assert store.path_of(row).is_file() and card_path_for(store.path_of(row)).is_file()
+
+
+def test_rollback_walks_back_through_history(db_factory, tmp_path):
+    store, arch = ModelStore(tmp_path / "models"), unique("arch")
+    versions = [unique(f"h{i}-") for i in range(3)]
+    for i, v in enumerate(versions):
+        make_tiny_model(tmp_path / f"{i}.onnx", version=v, arch=arch, seed=i)
+        publish_file(store, db_factory, tmp_path / f"{i}.onnx", 10 << 20)
+    with session_scope(db_factory) as s:
+        for v in versions:
+            promote(s, "beta", v, None)
+        assert rollback(s, "beta", arch).version == versions[1]
+        assert rollback(s, "beta", None).version == versions[0]
+        promote(s, "beta", versions[2], None)
+        assert rollback(s, "beta", arch).version == versions[0]
+        assert s.get(ModelVersion, versions[2]) is not None  # rollback never deletes a version
+
+
+class CountingModel:
+    """Stands in for a PuppetClassifier: records batch sizes, returns a per-input answer."""
+
+    def __init__(self):
+        self.batches: list[int] = []
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        self.batches.append(len(batch))
+        return batch.reshape(len(batch), -1)[:, :15] * 2.0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_micro_batcher_groups_concurrent_requests(enabled):
+    model = CountingModel()
+    inputs = [np.full((3, 4, 4), i, np.float32) for i in range(10)]
+
+    async def main():
+        batcher = MicroBatcher(max_batch=4, max_wait_ms=50, enabled=enabled)
+        await batcher.start()
+        try:
+            return await asyncio.gather(*(batcher.submit(model, x) for x in inputs))
+        finally:
+            await batcher.stop()
+
+    results = asyncio.run(main())
+    for i, r in enumerate(results):  # every caller gets its own answer back
+        np.testing.assert_array_equal(r, np.full(15, 2.0 * i, np.float32))
+    assert sum(model.batches) == 10
+    assert model.batches == ([4, 4, 2] if enabled else [1] * 10)
+
+
+def test_micro_batcher_passes_errors_to_callers():
+    class Broken:
+        def run(self, batch):
+            raise RuntimeError("onnxruntime exploded")
+
+    async def main():
+        batcher = MicroBatcher(max_batch=8, max_wait_ms=10)
+        await batcher.start()
+        try:
+            return await asyncio.gather(*(batcher.submit(Broken(), np.zeros((3, 2, 2), np.float32))
+                                          for _ in range(3)), return_exceptions=True)
+        finally:
+            await batcher.stop()
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, RuntimeError) for r in results)
