@@ -1,7 +1,7 @@
 """Class overview render time: 40 students x 15 puppets x 10,000 attempts on SQLite.
 
-Runs the real app (create_app + mount_dashboard) in-process through TestClient, signed in as the
-class's teacher, and times full GET /classes/{id} requests (queries + mastery + template), after
+Runs the real app (`create_app`, dashboard mounted) in-process through TestClient, signed in as
+the class's teacher, and times full GET /classes/{id} requests (queries + mastery + template), after
 a warm-up. For comparison it also times the page's aggregate queries alone and the naive path
 (load every attempt, `crud.progress.class_mastery`).
 
@@ -32,8 +32,8 @@ from server.core.db import engine_for, make_sessionmaker, migrate, session_scope
 from server.crud import create_class, create_user, join_class
 from server.crud.classes import add_assignment
 from server.crud.progress import class_mastery
+from server.main import create_app
 from server.models import Attempt, Role, User
-from server.web.app import create_dashboard_app
 from server.web.overview import class_overview
 
 PASSWORD = "bench-password"
@@ -105,7 +105,7 @@ def main() -> int:
         print(f"seeded {args.students} students x {len(PUPPETS)} puppets x {args.attempts} "
               f"attempts into SQLite in {time.perf_counter() - t0:.1f} s")
 
-        app = create_dashboard_app(settings)
+        app = create_app(settings)
         with TestClient(app, base_url="https://testserver") as client:
             page = client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

@@ -1,5 +1,5 @@
-"""Dashboard fixtures: a seeded demo database, the real app (create_app + mount_dashboard), a
-TestClient per test (fresh cookies), and a real uvicorn server for the browser tests.
+"""Dashboard fixtures: a seeded demo database, the real app (`create_app` mounts the dashboard),
+a TestClient per test (fresh cookies), and a real uvicorn server for the browser tests.
 
 The TestClient talks https (base_url https://testserver) so the Secure cookies of the default
 settings are sent exactly as a browser would send them.
@@ -25,8 +25,8 @@ from fastapi.testclient import TestClient
 from ombro_contract.paths import REPO_ROOT
 from server.core.config import Settings
 from server.core.db import engine_for, make_sessionmaker, migrate, session_scope
+from server.main import create_app
 from server.seed import DEMO_PASSWORD, seed_demo
-from server.web.app import create_dashboard_app
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,7 +56,7 @@ def demo_factory(demo_settings):
 
 @pytest.fixture(scope="session")
 def demo_app(demo_settings, demo_factory):
-    return create_dashboard_app(demo_settings)
+    return create_app(demo_settings)
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     with open(data_dir / "uvicorn.log", "wb") as log:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn", "--factory", "server.web.app:create_dashboard_app",
+                sys.executable, "-m", "uvicorn", "--factory", "server.main:create_app",
                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
             ],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
