@@ -80,9 +80,9 @@ POSES: dict[str, PuppetPose] = {
     ),
     "cow": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-15, side="right", roll=-60, wrist_flex=-40,
-                     fingers=fingers(index=Finger(5, -5, 25, 15), middle=Finger(0, -5, 25, 15),
-                                     ring=Finger(-5, -5, 25, 15), little=Finger(0, 90, 10, 0)),
+            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-60, wrist_flex=-40,
+                     fingers=fingers(index=Finger(5, 5, 70, 40), middle=Finger(0, 5, 70, 40),
+                                     ring=Finger(-5, 5, 70, 40), little=Finger(0, 90, 10, 0)),
                      thumb=Thumb(azimuth=10, elevation=80, mcp=-5, ip=10)),
         ),
         howto="Hand flat and level, palm up and tilted toward you, fingers forward as the "
@@ -90,17 +90,17 @@ POSES: dict[str, PuppetPose] = {
     ),
     "crab": PuppetPose(
         hands=(
-            HandPose(wrist=(0.25, 0.0), direction=15, side="left", roll=35, wrist_dev=-70,
-                     fingers={"index": Finger(-28, 10, 45, 30), "middle": Finger(-9, 10, 45, 30),
-                              "ring": Finger(9, 10, 45, 30), "little": Finger(28, 10, 45, 30)},
-                     thumb=Thumb(azimuth=75, elevation=0)),
-            HandPose(wrist=(-0.25, 0.0), direction=165, side="right", roll=35, wrist_dev=-70,
-                     fingers={"index": Finger(-28, 10, 45, 30), "middle": Finger(-9, 10, 45, 30),
-                              "ring": Finger(9, 10, 45, 30), "little": Finger(28, 10, 45, 30)},
-                     thumb=Thumb(azimuth=75, elevation=0)),
+            HandPose(wrist=(0.15, -0.1), direction=5, side="left", roll=35, wrist_dev=-75,
+                     fingers={"index": Finger(-24, 10, 45, 30), "middle": Finger(-6, 10, 45, 30),
+                              "ring": Finger(12, 10, 45, 30), "little": Finger(30, 10, 45, 30)},
+                     thumb=TUCKED_THUMB),
+            HandPose(wrist=(-0.15, -0.1), direction=175, side="right", roll=35, wrist_dev=-75,
+                     fingers={"index": Finger(-24, 10, 45, 30), "middle": Finger(-6, 10, 45, 30),
+                              "ring": Finger(12, 10, 45, 30), "little": Finger(30, 10, 45, 30)},
+                     thumb=TUCKED_THUMB),
         ),
-        howto="Put both hands side by side, palms down, thumbs touching in the middle as "
-        "the body. Spread and bend all the fingers sideways as the legs.",
+        howto="Put both hands side by side, palms down, thumbs tucked under and touching in "
+        "the middle: the body. Spread and bend all the fingers sideways as the legs.",
     ),
     "deer": PuppetPose(
         hands=(
@@ -148,9 +148,9 @@ POSES: dict[str, PuppetPose] = {
     ),
     "llama": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=0, side="right", roll=-45, wrist_flex=-70,
+            HandPose(wrist=(0.0, 0.0), direction=5, side="right", roll=-45, wrist_flex=-85,
                      forearm_length=5.0,
-                     fingers=fingers(index=Finger(0, 95, 5, 0), middle=Finger(0, 95, 5, 0),
+                     fingers=fingers(index=Finger(-12, 95, 5, 0), middle=Finger(10, 95, 5, 0),
                                      ring=Finger(-3, 5, 10, 10), little=Finger(-6, 10, 10, 10)),
                      thumb=Thumb(azimuth=30, elevation=0)),
         ),
@@ -222,15 +222,17 @@ POSES: dict[str, PuppetPose] = {
     ),
     "swan": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-50, wrist_flex=-100,
+            HandPose(wrist=(0.0, 0.0), direction=-40, side="right", roll=-70, wrist_flex=-120,
                      forearm_length=5.0,
-                     fingers=fingers(index=Finger(0, 10, 5, 5)),
-                     thumb=Thumb(azimuth=10, elevation=5)),
-            HandPose(wrist=(-0.3, -2.1), direction=160, side="left", wrist_dev=60,
+                     fingers={"index": Finger(4, 35, 30, 10), "middle": Finger(0, 32, 30, 10),
+                              "ring": Finger(-4, 30, 30, 10), "little": Finger(-8, 28, 30, 10)},
+                     thumb=Thumb(azimuth=15, elevation=50, mcp=30, ip=20)),
+            HandPose(wrist=(-0.2, -2.0), direction=160, side="left", wrist_dev=60,
                      fingers=fingers(index=Finger(0, 10, 10, 5), middle=Finger(0, 10, 10, 5)),
                      thumb=Thumb(azimuth=40, elevation=10)),
         ),
-        howto="Raise the forearm straight up as the neck and bend the hand forward at the "
-        "wrist, fingers pinched as the beak. The other hand, low and behind, is the wing.",
+        howto="Raise the forearm as the neck and bend the hand forward and down at the "
+        "wrist, fingers pinched together as the head and beak. The other hand, low and "
+        "behind, is the wing.",
     ),
 }
