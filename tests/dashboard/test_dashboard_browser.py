@@ -15,7 +15,14 @@ import pytest
 
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import REPO_ROOT
-from server.seed import DEMO_PASSWORD, OTHER_TEACHER, STUDENT_NAMES, TEACHER, XSS_NAME
+from server.seed import (
+    DEMO_PASSWORD,
+    MAINTAINER,
+    OTHER_TEACHER,
+    STUDENT_NAMES,
+    TEACHER,
+    XSS_NAME,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -132,5 +139,49 @@ def test_other_teacher_gets_403_and_logout_locks_pages(browser, live_server, art
         page.wait_for_url(live_server + "/login")
         page.goto(live_server + "/")
         assert page.url.startswith(live_server + "/login")
+    finally:
+        context.close()
+
+
+def test_maintainer_promotes_and_rolls_back(browser, live_server, artifacts_dir, tmp_path):
+    import httpx
+
+    from ombro_contract.card import card_path_for
+    from tests.model_factory import make_tiny_model
+
+    token = httpx.post(
+        live_server + "/api/v1/auth/token",
+        data={"username": MAINTAINER, "password": DEMO_PASSWORD},
+    ).json()["access_token"]
+    for i, version in enumerate(("browser-tiny-1", "browser-tiny-2")):
+        path = tmp_path / f"{version}.onnx"
+        make_tiny_model(path, version=version, seed=i)
+        r = httpx.post(
+            live_server + "/api/v1/models",
+            headers={"Authorization": f"Bearer {token}"},
+            files={"file": (path.name, path.read_bytes()),
+                   "card": ("card.json", card_path_for(path).read_bytes())},
+            timeout=60,
+        )
+        assert r.status_code == 201, r.text
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda d: d.accept())  # the confirm() before promote / roll back
+    try:
+        _log_in(page, live_server, "/models", MAINTAINER)
+        for version in ("browser-tiny-1", "browser-tiny-2"):
+            row = page.locator("#versions tbody tr", has_text=version)
+            row.locator("select[name=channel]").select_option("beta")
+            row.get_by_role("button", name="Promote").click()
+            page.wait_for_load_state()
+            assert f"{version} is now live on beta" in page.locator(".flash.ok").inner_text()
+        beta = page.locator("#channels tbody tr", has_text="beta")
+        assert "browser-tiny-2" in beta.inner_text()
+        page.screenshot(path=artifacts_dir / "models-laptop.png", full_page=True)
+        beta.get_by_role("button", name="Roll back").click()
+        page.wait_for_load_state()
+        assert "back on browser-tiny-1" in page.locator(".flash.ok").inner_text()
+        assert "browser-tiny-1" in page.locator("#channels tbody tr", has_text="beta").inner_text()
     finally:
         context.close()
