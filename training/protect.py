@@ -39,6 +39,7 @@ from training.protected import PROTECTED_MARKER, is_protected, write_marker
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 PREVIEW_NAME = "PROTECTED_preview.png"
+SPLIT_NAMES = {"train", "val", "valid", "test"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,17 @@ def apply_filter(bgr: np.ndarray, filt: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
+def class_of(rel: Path) -> str | None:
+    """The class an image belongs to: its folder, or the folder above a split folder
+    (``none/train/x.png`` is class ``none``); None for images lying loose at the root."""
+    folders = rel.parts[:-1]
+    if not folders:
+        return None
+    if folders[-1].lower() in SPLIT_NAMES and len(folders) >= 2:
+        return folders[-2]
+    return folders[-1]
+
+
 def find_images(root: Path) -> list[Path]:
     return sorted(
         p for p in root.rglob("*")
@@ -161,10 +173,10 @@ def protect_dataset(
     samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for path in tqdm(images, desc="protecting", unit="img", disable=not progress):
         rel = path.relative_to(in_dir)
-        if len(rel.parts) < 2:
+        class_name = class_of(rel)
+        if class_name is None:
             report.skipped.append((str(rel), "not inside a class folder"))
             continue
-        class_name = path.parent.name
         try:
             bgr = load_image(path)
         except ImageDecodeError as exc:

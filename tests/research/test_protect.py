@@ -120,6 +120,17 @@ def test_cli_one_command(image_folder, tmp_path, capsys):
     assert "blur-param" in capsys.readouterr().err
 
 
+def test_class_of_follows_imagefolder_layouts():
+    from pathlib import Path
+
+    from training.protect import class_of
+
+    assert class_of(Path("train/bird/1.png")) == "bird"
+    assert class_of(Path("bird/1.png")) == "bird"
+    assert class_of(Path("none/train/1.png")) == "none"
+    assert class_of(Path("sheet.png")) is None
+
+
 def test_apply_filter_identity_kernel_keeps_image():
     img = _shadow(3)
     ident = np.zeros((3, 3, 3), np.float32)
