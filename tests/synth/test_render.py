@@ -63,3 +63,16 @@ def test_clip_frames_move_slowly_and_are_reproducible():
     jump = np.abs(frames[0].astype(int) - other.astype(int)).mean()
     assert max(steps) < jump, (steps, jump)
     assert all(np.array_equal(a, b) for a, b in zip(frames, render_clip("dog", 6, 9, 96)))
+
+
+def test_alternate_poses_are_used_for_part_of_the_samples():
+    bird = POSES["bird"]
+    assert bird.alternates, "bird has a side-view alternate"
+    rng = np.random.default_rng(0)
+    # Main bird: first forearm deviated -25 degrees; the side view: -80 (jitter sigma ~10).
+    devs = [sample_pose("bird", rng).pose.hands[0].wrist_dev for _ in range(60)]
+    side_views = sum(d < -52 for d in devs)
+    assert 10 <= side_views <= 40, side_views
+    clip_devs = [sample_pose("bird", rng, alternates=False).pose.hands[0].wrist_dev
+                 for _ in range(30)]
+    assert all(d > -52 for d in clip_devs)

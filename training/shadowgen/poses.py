@@ -47,9 +47,13 @@ class Hole:
 
 @dataclass(frozen=True)
 class PuppetPose:
+    """How to make one puppet. `alternates` are other ways performers make the same animal;
+    the renderer uses them for part of the samples, lessons show only the main pose."""
+
     hands: tuple[HandPose, ...]
     howto: str
     holes: tuple[Hole, ...] = ()
+    alternates: tuple[PuppetPose, ...] = ()
 
 
 POSES: dict[str, PuppetPose] = {
@@ -66,6 +70,22 @@ POSES: dict[str, PuppetPose] = {
         ),
         howto="Cross your wrists, palms toward you, and hook the thumbs together as the head. "
         "Keep the fingers together as wings and flap them slowly.",
+        alternates=(
+            # Seen from the side: one hand is the raised wing, the other the body and head.
+            PuppetPose(
+                hands=(
+                    HandPose(wrist=(0.0, 0.0), direction=135, side="right", wrist_dev=-80,
+                             fingers=fingers(), thumb=Thumb(azimuth=60, elevation=10)),
+                    HandPose(wrist=(0.05, 0.05), direction=45, side="left", roll=-40,
+                             fingers=fingers(index=Finger(5, 20, 30, 10),
+                                             middle=Finger(0, 25, 30, 10),
+                                             ring=Finger(-5, 30, 30, 10),
+                                             little=Finger(-10, 35, 30, 10)),
+                             thumb=Thumb(azimuth=70, elevation=20)),
+                ),
+                howto="",
+            ),
+        ),
     ),
     "chicken": PuppetPose(
         hands=(

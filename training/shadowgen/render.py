@@ -59,8 +59,12 @@ def pose_mask(sample: PoseSample, size: tuple[int, int]) -> np.ndarray:
     return draw_mask(parts, holes, m, (w, h))
 
 
-def sample_pose(puppet: str | None, rng: np.random.Generator) -> PoseSample:
-    """A jittered pose of `puppet`, or for None a non-puppet: empty wall or a random hand."""
+def sample_pose(puppet: str | None, rng: np.random.Generator,
+                alternates: bool = True) -> PoseSample:
+    """A jittered pose of `puppet`, or for None a non-puppet: empty wall or a random hand.
+
+    `alternates=False` keeps to the main pose (a clip must not switch poses between its ends).
+    """
     props = sample_proportions(rng)
     placement = sample_placement(rng)
     if puppet is None:
@@ -74,7 +78,10 @@ def sample_pose(puppet: str | None, rng: np.random.Generator) -> PoseSample:
             pose = PuppetPose(hands=(pose.hands[0], other), howto="")
         return PoseSample(pose, props, placement)
     relax = float(rng.uniform(0.1, 0.45)) if rng.random() < 0.15 else 0.0  # mid-gesture
-    pose = jitter_pose(POSES[puppet], rng, strength=float(rng.uniform(0.4, 1.3)), relax=relax)
+    base = POSES[puppet]
+    if alternates and base.alternates and rng.random() < 0.4:
+        base = base.alternates[int(rng.integers(len(base.alternates)))]
+    pose = jitter_pose(base, rng, strength=float(rng.uniform(0.4, 1.3)), relax=relax)
     return PoseSample(pose, props, placement)
 
 
@@ -88,7 +95,7 @@ def render_sample(puppet: str | None, rng: np.random.Generator, size: int = 224)
 def render_clip_frames(puppet: str | None, n_frames: int, rng: np.random.Generator,
                        size: int = 224) -> list[np.ndarray]:
     """Frames of one room with the hands drifting smoothly between two jittered holds."""
-    start, end = sample_pose(puppet, rng), sample_pose(puppet, rng)
+    start, end = sample_pose(puppet, rng, False), sample_pose(puppet, rng, False)
     end = PoseSample(end.pose if puppet is not None else start.pose, start.props,
                      Placement(fill=end.placement.fill * 0.3 + start.placement.fill * 0.7,
                                dx=start.placement.dx + float(rng.normal(0, 0.03)),
