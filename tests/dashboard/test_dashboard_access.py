@@ -123,3 +123,16 @@ def test_pages_carry_security_headers_and_secure_cookies(client):
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_repeated_wrong_passwords_are_throttled(client, demo_settings):
+    username = "guess-me@demo"
+    statuses = [
+        login(client, username, password=f"wrong-{i}").status_code
+        for i in range(demo_settings.login_max_failures + 1)
+    ]
+    assert statuses[:-1] == [401] * demo_settings.login_max_failures
+    assert statuses[-1] == 429
+    r = login(client, username, password="wrong-again")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "Too many failed logins" in r.text
