@@ -1,8 +1,9 @@
 """Image checks, so hostile or broken uploads cost little and get a clear 4xx.
 
-Order matters: the byte limit is enforced while the body streams in (FastAPI's `max_body_size`), the
+Order matters: the byte limit is enforced while the body streams in (Starlette's body limit), the
 type is sniffed from magic bytes (415), the pixel count is read from the header before anything is
-decoded (413: a decompression bomb never gets inflated), and a full decode catches truncation (422).
+decoded (413: a decompression bomb never gets inflated), truncation and corruption give 422. The
+pixels are decoded once, by the contract's `decode_image`, exactly as the app decodes them.
 """
 
 from __future__ import annotations
@@ -50,16 +51,8 @@ def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
+            with Image.open(io.BytesIO(data)) as img:  # reads the header only
                 width, height = img.size
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        413, f"image is {width}x{height} = {width * height} pixels; the limit is "
-                        f"{max_pixels} pixels: send a smaller photo"
-                    )
-                img.load()  # full decode: truncated or corrupt data fails here
-    except ImageRejected:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(
             413, f"image rejected as a decompression bomb ({exc}); the limit is {max_pixels} "
@@ -67,9 +60,21 @@ def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(
-            422, f"the {kind} image could not be decoded ({str(exc)[:160]}); it is corrupt or "
-            "truncated: take the photo again"
+            422, f"the {kind} image header could not be read ({str(exc)[:160]}): the file is "
+            "corrupt; take the photo again"
         ) from None
+    if width * height > max_pixels:
+        raise ImageRejected(
+            413, f"image is {width}x{height} = {width * height} pixels; the limit is "
+            f"{max_pixels} pixels: send a smaller photo"
+        )
+    # OpenCV decodes a cut-off JPEG into a half-grey picture without complaint; a JPEG must end
+    # with its end-of-image marker. (Truncated PNG and WebP fail to decode outright.)
+    if kind == "JPEG" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        raise ImageRejected(
+            422, "the JPEG image is truncated (no end-of-image marker): the upload was cut off; "
+            "send it again"
+        )
     try:
         return decode_image(data)
     except ImageDecodeError as exc:
