@@ -60,9 +60,11 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Reject a POST whose hidden token does not match this session's, or that comes cross-site."""
     expected = request.session.get("csrf")
     origin = request.headers.get("origin")
-    # Defence in depth next to the token: browsers send Origin on POST; it must be us.
-    host = request.headers.get("host", request.url.netloc)
-    if origin and origin != "null" and urlsplit(origin).netloc != host:
+    # Defence in depth next to the token: browsers send Origin on POST; it must be us (as the
+    # browser sees us: behind a reverse proxy that rewrites Host, X-Forwarded-Host says so).
+    hosts = {request.headers.get("host", request.url.netloc)}
+    hosts.update(h.strip() for h in request.headers.get("x-forwarded-host", "").split(",") if h)
+    if origin and origin != "null" and urlsplit(origin).netloc not in hosts:
         raise PageError(403, "Request refused", "This form was sent from another site.")
     if not expected or not submitted or not secrets.compare_digest(expected, submitted):
         raise PageError(
