@@ -1,8 +1,8 @@
 """The default dataset: generated shadows, made once and reused while the generator is unchanged.
 
-The folder name carries generator version, seed and size (`data/synth-v3-s0-n200`), and a small
-manifest written after generation says it is complete, so a run killed during generation never
-leaves a half dataset that later runs would silently reuse.
+The folder name carries generator version, seed and size (`data/synth-v1.0.0-s0-n200`); the
+generator writes its manifest.json last, so a folder is reused only when that manifest exists and
+matches: a run killed during generation never leaves a half dataset that later runs would reuse.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ombro_contract.paths import REPO_ROOT
 from training.data import DatasetError
 from training.utils import DistInfo
 
-MANIFEST = "ombro_dataset.json"
+MANIFEST = "manifest.json"  # written by training/synth.py once every image is on disk
 
 
 def _generator():
@@ -47,8 +47,8 @@ def ensure_synth_dataset(cfg, info: DistInfo) -> Path:
         if out.exists():
             shutil.rmtree(out)  # an interrupted or outdated generation
         print(f"generating the synthetic dataset into {out} (once; later runs reuse it)", flush=True)
-        synth.generate_dataset(out, per_class=cfg.synth_per_class, seed=cfg.seed, size=cfg.synth_size)
-        (out / MANIFEST).write_text(json.dumps(want, indent=2) + "\n")
+        synth.generate_dataset(out, per_class=cfg.synth_per_class, seed=cfg.seed, size=cfg.synth_size,
+                               workers=max(1, cfg.workers))
     elif info.is_main:
         print(f"reusing the synthetic dataset {out}")
     if info.distributed:
@@ -58,6 +58,9 @@ def ensure_synth_dataset(cfg, info: DistInfo) -> Path:
 
 def _manifest_matches(out: Path, want: dict) -> bool:
     try:
-        return json.loads((out / MANIFEST).read_text()) == want
-    except (OSError, ValueError):
+        m = json.loads((out / MANIFEST).read_text())
+        got = {"generator_version": m["generator_version"], "seed": m["seed"],
+               "per_class": m["parameters"]["per_class"], "size": m["parameters"]["size"]}
+    except (OSError, ValueError, KeyError, TypeError):
         return False
+    return got == want

@@ -75,7 +75,8 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
     spec = cfg.spec()
     scans = {
         split: scan_split(root / split, cache_mb=cfg.cache_mb / 2, workers=max(cfg.workers, 2),
-                          max_bad_fraction=cfg.max_bad_fraction, progress=info.is_main)
+                          max_bad_fraction=cfg.max_bad_fraction,
+                          progress=info.is_main and cfg.progress)
         for split in ("train", "val")
     }
     if info.is_main:

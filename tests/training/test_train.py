@@ -1,0 +1,125 @@
+"""train.py end to end on a tiny dataset: artefacts, resume after a kill, refusals."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+
+from ombro_contract.labels import PUPPETS
+from training.engine import PretrainedWeightsError, build_model, build_scheduler
+from training.train import cli
+from training.utils import load_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ["--input-size", "64", "-b", "8", "--workers", "0", "--no-progress"]
+
+
+def epochs_logged(run: Path) -> list[int]:
+    with (run / "log.csv").open() as f:
+        return [int(r["epoch"]) for r in csv.DictReader(f)]
+
+
+def test_one_epoch_writes_checkpoints_log_and_report(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    rc = cli(["--data", str(tiny_dataset_shared), "--out", str(run), "--epochs", "1",
+              "--gradcam-per-class", "1", *FAST])
+    assert rc == 0
+    assert epochs_logged(run) == [0]
+    best = load_checkpoint(run / "model_best.pth")
+    assert best["classes"] == list(PUPPETS) and best["arch"] == "mobilenet_v2"
+    assert best["spec"]["input_size"] == 64  # the spec travels with the weights
+    ckpt = load_checkpoint(run / "checkpoint.pth")
+    assert {"model", "optimizer", "scheduler", "scaler", "epoch", "best_acc", "config"} <= ckpt.keys()
+    import json
+
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["val"]["per_class"]) == set(PUPPETS)
+    assert metrics["val"]["n"] == 15 * 2
+    assert set(metrics["val"]["per_class"]["bird"]) == {"precision", "recall", "f1", "support"}
+    for png in ("confusion_matrix.png", "curves.png", "gradcam.png", "gradcam/bird_0.png"):
+        assert (run / png).stat().st_size > 1000, png
+
+
+def test_existing_run_is_not_overwritten_without_resume(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    args = ["--data", str(tiny_dataset_shared), "--out", str(run), "--epochs", "1",
+            "--limit-batches", "1", "--no-report", *FAST]
+    assert cli(args) == 0
+    with pytest.raises(SystemExit, match="--resume"):
+        cli(args)
+
+
+@pytest.mark.slow
+def test_killed_mid_training_resumes_from_last_checkpoint(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, str(REPO / "training" / "train.py"), "--data", str(tiny_dataset_shared),
+           "--out", str(run), "--epochs", "3", "--no-report", *FAST]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 240
+        while not (run / "checkpoint.pth").exists():  # first epoch done: kill during the next
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.time() < deadline, "no checkpoint within 4 minutes"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    saved = load_checkpoint(run / "checkpoint.pth")["epoch"]
+    assert saved < 2, "training finished before it could be interrupted"
+
+    out = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"continuing at epoch {saved + 1}" in out.stdout
+    assert f"epoch {saved}:" not in out.stdout  # finished epochs are not trained again
+    assert epochs_logged(run) == [0, 1, 2]
+    assert load_checkpoint(run / "checkpoint.pth")["epoch"] == 2
+
+
+def test_resume_refuses_a_different_preprocessing(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--limit-batches", "1", "--no-report"]
+    assert cli([*base, "--epochs", "1", *FAST]) == 0
+    with pytest.raises(SystemExit, match="cannot continue"):
+        cli([*base, "--epochs", "2", "--resume", "--threshold", "otsu", *FAST])
+
+
+def test_pretrained_offline_fails_with_instructions(monkeypatch):
+    import torchvision
+
+    def offline(self, *a, **k):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict", offline)
+    with pytest.raises(PretrainedWeightsError, match="offline.*without --pretrained"):
+        build_model("mobilenet_v2", pretrained=True)
+
+
+@pytest.mark.parametrize("arch", ["mobilenet_v2", "resnet34"])
+def test_models_output_one_logit_per_puppet(arch):
+    model = build_model(arch).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(2, 3, 64, 64)).shape == (2, len(PUPPETS))
+
+
+def test_schedule_warms_up_then_decays_by_cosine():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = build_scheduler(opt, total_steps=20, warmup_steps=5)
+    lrs = []
+    for _ in range(20):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert all(a < b for a, b in zip(lrs[:5], lrs[1:6]))  # rising during warm-up
+    assert lrs[5] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[5:], lrs[6:]))  # then never rising
+    assert lrs[-1] < 0.05
