@@ -73,6 +73,7 @@ class HandPose:
     the hand about that axis (0: palm faces the light, 90: little-finger edge toward the light);
     `pitch` tilts the fingers toward the light. `wrist_flex`/`wrist_dev` bend the forearm
     away from the hand's axis (flexion toward the palm side, deviation toward the thumb side).
+    `scale` > 1 is a hand held nearer the light, whose shadow is larger.
     """
 
     wrist: tuple[float, float]
@@ -83,6 +84,7 @@ class HandPose:
     wrist_flex: float = 0.0
     wrist_dev: float = 0.0
     forearm_length: float = 4.0
+    scale: float = 1.0
     fingers: dict[str, Finger] = field(default_factory=dict)
     thumb: Thumb = Thumb()
 
@@ -158,7 +160,7 @@ def hand_parts(pose: HandPose, props: Proportions = Proportions()) -> list[Part]
     mirror = np.diag([1.0 if pose.side == "right" else -1.0, 1.0, 1.0])
     rot = _hand_rotation(pose) @ mirror
     origin = np.array([pose.wrist[0], pose.wrist[1], 0.0])
-    s = props.scale
+    s = props.scale * pose.scale
     fw = 0.1 * props.finger_width
     segments: list[tuple] = []
 
@@ -217,4 +219,4 @@ def local_point(pose: HandPose, props: Proportions, point: tuple[float, float, f
     """Where a point given in the hand's own frame lands on the wall (for eye holes)."""
     mirror = np.diag([1.0 if pose.side == "right" else -1.0, 1.0, 1.0])
     p = _hand_rotation(pose) @ mirror @ np.asarray(point, dtype=float)
-    return np.array(pose.wrist) + props.scale * p[:2]
+    return np.array(pose.wrist) + props.scale * pose.scale * p[:2]

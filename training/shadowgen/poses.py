@@ -168,14 +168,15 @@ POSES: dict[str, PuppetPose] = {
     ),
     "llama": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=5, side="right", roll=-45, wrist_flex=-85,
+            HandPose(wrist=(0.0, 0.0), direction=85, side="right", roll=75, wrist_dev=-55,
                      forearm_length=5.0,
-                     fingers=fingers(index=Finger(-12, 95, 5, 0), middle=Finger(10, 95, 5, 0),
-                                     ring=Finger(-3, 5, 10, 10), little=Finger(-6, 10, 10, 10)),
-                     thumb=Thumb(azimuth=30, elevation=0)),
+                     fingers=fingers(index=Finger(-25, -5, 5, 0), middle=Finger(20, -5, 5, 0),
+                                     ring=Finger(0, 60, 15, 10), little=Finger(-5, 65, 15, 10)),
+                     thumb=Thumb(azimuth=30, elevation=90, mcp=30, ip=30)),
         ),
-        howto="Raise the forearm as a long neck. Bend the hand forward at the wrist, fingers "
-        "as the muzzle, and lift the index and middle fingers as two ears.",
+        howto="Raise the forearm steeply: it is the long neck. Point the index and middle "
+        "fingers up as the ears; bend the ring and little fingers forward over the thumb as "
+        "the muzzle.",
     ),
     "moose": PuppetPose(
         hands=(
@@ -220,10 +221,10 @@ POSES: dict[str, PuppetPose] = {
     ),
     "snail": PuppetPose(
         hands=(
-            HandPose(wrist=(0.35, -0.75), direction=70, side="right", roll=-30,
+            HandPose(wrist=(0.35, -0.75), direction=70, side="right", roll=-30, scale=1.3,
                      fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
                      thumb=TUCKED_THUMB),
-            HandPose(wrist=(-0.8, -1.35), direction=100, side="right",
+            HandPose(wrist=(-0.8, -1.2), direction=100, side="right", scale=0.85,
                      fingers=fingers(index=Finger(-12, 0, 8, 4), middle=Finger(14, 0, 8, 4),
                                      ring=CURLED, little=CURLED),
                      thumb=TUCKED_THUMB),
