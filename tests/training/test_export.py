@@ -1,0 +1,99 @@
+"""export.py: checked ONNX (fp32 parity, dynamic batch), int8 gate, measured model cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ombro_contract.card import card_path_for, load_verified
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import PreprocessSpec, load_image
+from training import export
+from training.engine import build_model
+from training.evaluate import evaluate_onnx, load_run_model, torch_probs
+from training.utils import BEST_NAME
+
+pytestmark = pytest.mark.slow
+SPEC = PreprocessSpec(input_size=64, threshold="otsu")
+
+
+@pytest.fixture(scope="module")
+def fake_run(tiny_dataset_shared: Path, tmp_path_factory) -> Path:
+    """A run folder as train.py leaves it, with untrained weights (export does not care)."""
+    run = tmp_path_factory.mktemp("run")
+    torch.manual_seed(0)
+    model = build_model("mobilenet_v2")
+    torch.save({"model": model.state_dict(), "arch": "mobilenet_v2", "classes": list(PUPPETS),
+                "spec": SPEC.model_dump(mode="json"), "epoch": 0, "dataset": "tiny test shapes",
+                "data_root": str(tiny_dataset_shared), "val_top1": 0.0}, run / BEST_NAME)
+    return run
+
+
+@pytest.fixture(scope="module")
+def exported(fake_run: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("models")
+    rc = export.main([str(fake_run), "--out", str(out), "--calib-images", "15", "--max-int8-drop", "100",
+                      "--version", "test-1"])
+    assert rc == 0
+    return out
+
+
+def test_fp32_model_matches_pytorch_and_has_a_full_card(exported: Path):
+    path = exported / "mobilenet_v2.onnx"
+    card = load_verified(path)  # checksum, classes, input shape
+    assert card.quantization == "fp32" and card.outputs == "logits" and card.version == "test-1"
+    assert card.preprocess == SPEC and card.input_shape == (3, 64, 64)
+    m = card.metrics
+    assert m["onnx_parity_max_abs_diff"] < 1e-4
+    assert 0.0 <= m["val_top1"] <= 1.0 and m["val_n"] == 30
+    assert set(m["val_per_class"]) == set(PUPPETS)
+    assert "real_top1" in m and ("real_per_class" in m or m["real_note"])
+    assert "tiny test shapes" in card.dataset and card.training_commit
+
+
+def test_int8_model_is_published_with_its_drop(exported: Path):
+    card = load_verified(exported / "mobilenet_v2.int8.onnx")
+    assert card.quantization == "int8" and card.version == "test-1-int8"
+    assert card.metrics["int8_drop_points"] == pytest.approx(
+        (card.metrics["val_top1_fp32"] - card.metrics["val_top1"]) * 100, abs=0.01)
+    assert (exported / "mobilenet_v2.int8.onnx").stat().st_size < (exported / "mobilenet_v2.onnx").stat().st_size / 2
+
+
+def test_batch_axis_is_dynamic(exported: Path):
+    clf = PuppetClassifier.from_path(exported / "mobilenet_v2.onnx", warmup=False)
+    for n in (1, 3):
+        probs = clf.run(np.zeros((n, 3, 64, 64), np.float32))
+        assert probs.shape == (n, len(PUPPETS))
+        np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+
+
+def test_onnx_through_the_contract_equals_pytorch_through_the_eval_preset(exported, fake_run,
+                                                                          tiny_dataset_shared):
+    # The app/server path (numpy preprocess + onnxruntime) and the training path (torch preset +
+    # PyTorch) must agree: otherwise val accuracy measured in training means nothing on the phone.
+    model, _ = load_run_model(fake_run, torch.device("cpu"))
+    files = sorted((tiny_dataset_shared / "val").rglob("*.png"))[:6]
+    clf = PuppetClassifier.from_path(exported / "mobilenet_v2.onnx", warmup=False)
+    ort_probs = np.stack([clf.classify(load_image(f)).probs for f in files])
+    rgb = [load_image(f)[:, :, ::-1].copy() for f in files]
+    np.testing.assert_allclose(ort_probs, torch_probs(model, rgb, SPEC, "cpu"), atol=1e-4)
+
+
+def test_evaluate_onnx_scores_a_folder(exported: Path, tiny_dataset_shared: Path):
+    m = evaluate_onnx(exported / "mobilenet_v2.onnx", tiny_dataset_shared / "val")
+    assert m["n"] == 30 and len(m["files"]) == 30
+    assert m["top1"] == pytest.approx(np.mean([f["true"] == f["pred"] for f in m["files"]]))
+
+
+def test_int8_that_loses_too_much_is_not_published(fake_run: Path, tmp_path: Path):
+    # A negative limit makes any int8 result "too lossy": the gate must remove the file and card.
+    rc = export.main([str(fake_run), "--out", str(tmp_path), "--calib-images", "15",
+                      "--max-int8-drop", "-1000"])
+    assert rc == 2
+    assert (tmp_path / "mobilenet_v2.onnx").exists()
+    assert not (tmp_path / "mobilenet_v2.int8.onnx").exists()
+    assert not card_path_for(tmp_path / "mobilenet_v2.int8.onnx").exists()
