@@ -134,9 +134,9 @@ POSES: dict[str, PuppetPose] = {
     ),
     "dog": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-35,
-                     fingers=fingers(little=Finger(38, 10, 10, 5)),
-                     thumb=Thumb(azimuth=100, elevation=0, mcp=-10)),
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-55,
+                     fingers=fingers(little=Finger(32, 10, 10, 5)),
+                     thumb=Thumb(azimuth=110, elevation=0, mcp=-15, ip=-5)),
         ),
         howto="Hand in profile, fingers together pointing forward: that is the snout. Put the "
         "thumb up as the ear and drop the little finger as the jaw; open and close it to bark.",
@@ -144,27 +144,29 @@ POSES: dict[str, PuppetPose] = {
     ),
     "elephant": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-55, side="right", wrist_dev=20,
-                     fingers={"index": Finger(-5, 60, 70, 20), "middle": Finger(0, 0, 5, 10),
-                              "ring": Finger(8, 35, 50, 20), "little": Finger(10, 60, 70, 30)},
+            HandPose(wrist=(0.0, 0.0), direction=-25, side="right", roll=60, wrist_dev=15,
+                     fingers={"index": Finger(-5, 80, 10, 10), "middle": Finger(0, 5, 10, 15),
+                              "ring": Finger(5, 80, 10, 10), "little": Finger(10, 85, 30, 10)},
                      thumb=Thumb(azimuth=75, elevation=5)),
         ),
-        howto="Bring the hand down from above, back of the hand toward the light: it is the "
-        "head. Let the middle finger hang as the trunk; the index and ring fingers are tusks.",
+        howto="Bring the hand in from above, edge toward the light, back of the hand as the "
+        "head. Stretch the middle finger forward as the trunk; bend the index and ring fingers "
+        "down as the tusks and let the thumb hang as a leg.",
     ),
     "horse": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-55, side="left", roll=-45, wrist_dev=-70,
-                     fingers={"index": Finger(5, 20, 29, 4), "middle": Finger(0, 20, 29, 4),
-                              "ring": Finger(-5, 20, 29, 4), "little": Finger(-10, 20, 29, 4)},
-                     thumb=Thumb(azimuth=120, elevation=55, mcp=30, ip=35)),
-            HandPose(wrist=(-0.12, -0.2), direction=-65, side="left", roll=-45, wrist_dev=-70,
-                     fingers={"index": Finger(5, 20, 29, 4), "middle": Finger(0, 20, 29, 4),
-                              "ring": Finger(3, 25, 30, 5), "little": Finger(8, 30, 30, 5)},
-                     thumb=Thumb(azimuth=110, elevation=55, mcp=30, ip=35)),
+            HandPose(wrist=(0.0, 0.0), direction=-40, side="left", roll=-45, wrist_dev=-105,
+                     fingers=fingers(index=Finger(8, 25, 35, 10), middle=Finger(2, 25, 35, 10),
+                                     ring=Finger(-4, 25, 35, 10), little=Finger(-10, 25, 35, 10)),
+                     thumb=Thumb(azimuth=120, elevation=65, mcp=40, ip=45)),
+            HandPose(wrist=(-0.12, -0.2), direction=-50, side="left", roll=-45, wrist_dev=-105,
+                     fingers=fingers(index=Finger(8, 25, 35, 10), middle=Finger(2, 25, 35, 10),
+                                     ring=Finger(-4, 25, 35, 10), little=Finger(-10, 25, 35, 10)),
+                     thumb=Thumb(azimuth=120, elevation=65, mcp=40, ip=45)),
         ),
-        howto="Lay one hand on the other, both pointing forward and down: the long head. "
-        "Raise both thumbs a little as the ears; part the lower fingers for the mouth.",
+        howto="Lay one hand on the other, both pointing forward and a little down, fingers "
+        "gently bent: the long head. The thumbs, raised a little, are the ears; part the lower "
+        "fingers for the mouth. The forearms make the neck.",
     ),
     "llama": PuppetPose(
         hands=(
