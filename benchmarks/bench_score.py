@@ -34,8 +34,8 @@ from ombro_contract.card import ModelCard, card_path_for, write_card
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import default_model_path, real_shadows_dir
 from ombro_contract.preprocess import DEFAULT_SPEC
-from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
 from server import crud
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
 from tests.server.conftest import LiveServer
 
 PASSWORD = "bench-password-123"

@@ -15,7 +15,7 @@ from .api.deps import AppContext
 from .api.routes import attempts, auth, channels, classes, health, models, score, students
 from .core.config import Settings
 from .core.db import engine_for, make_sessionmaker, migrate, session_scope
-from .observability import Metrics, RequestContextMiddleware, configure_logging
+from .observability import Metrics, RequestContextMiddleware
 from .registry import ModelStore, promote
 from .registry.storage import publish_file
 from .registry.validation import UploadRejected
@@ -84,10 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ModelStore(settings.models_dir)
     ctx = AppContext(
         settings=settings,
+        engine=engine,
         factory=factory,
         store=store,
         metrics=metrics,
-        provider=ModelProvider(factory, store, settings.score_threads, settings.score_model_refresh_s),
+        provider=ModelProvider(
+            factory, store, settings.score_threads, settings.score_model_refresh_s,
+            on_load=lambda version: metrics.model_info.clear() or metrics.model_info.labels(version).set(1),
+        ),
         batcher=MicroBatcher(
             settings.score_max_batch, settings.score_max_wait_ms, settings.score_batching,
             observe=metrics.score_batch.observe,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,9 +32,14 @@ class ModelProvider:
     """The classifier for the stable server model, reloaded when the channel pointer moves."""
 
     def __init__(
-        self, factory: sessionmaker[Session], store: ModelStore, threads: int, refresh_s: float
+        self,
+        factory: sessionmaker[Session],
+        store: ModelStore,
+        threads: int,
+        refresh_s: float,
+        on_load: Callable[[str], None] = lambda version: None,
     ):
-        self._factory, self._store = factory, store
+        self._factory, self._store, self._on_load = factory, store, on_load
         self._threads, self._refresh_s = threads, refresh_s
         self._clf: PuppetClassifier | None = None
         self._checked = 0.0
@@ -51,7 +57,9 @@ class ModelProvider:
         if self._clf is not None and self._clf.version == row.version:
             return self._clf
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
-        return PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+        clf = PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+        self._on_load(clf.version)
+        return clf
 
     async def current(self) -> PuppetClassifier:
         now = time.monotonic()
@@ -137,7 +145,7 @@ class MicroBatcher:
             try:
                 stacked = np.stack([j.tensor for j in batch])
                 probs = await asyncio.to_thread(batch[0].clf.run, stacked)
-            except Exception as exc:  # hand the failure to every waiting request
+            except Exception as exc:  # noqa: BLE001 -- hand any failure to every waiting request
                 for j in batch:
                     if not j.future.done():
                         j.future.set_exception(exc)

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import crud
@@ -31,6 +32,7 @@ class AppContext:
     """Everything a request may need, created once per app in `create_app` (no module globals)."""
 
     settings: Settings
+    engine: Engine
     factory: sessionmaker[Session]
     store: ModelStore
     metrics: Metrics

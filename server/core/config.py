@@ -31,7 +31,6 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
     root_path: str = ""
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"

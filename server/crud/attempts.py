@@ -42,18 +42,18 @@ def add_attempts(
             continue
         seen.add(a.id)
         rows.append(
-            dict(
-                id=a.id,
-                student_id=student_id,
-                puppet=a.puppet,
-                predicted=a.predicted,
-                confidence=float(a.confidence),
-                hold_seconds=float(a.hold_seconds),
-                passed=bool(a.passed),
-                model_version=a.model_version,
-                device_time=a.device_time,
-                received_at=received,
-            )
+            {
+                "id": a.id,
+                "student_id": student_id,
+                "puppet": a.puppet,
+                "predicted": a.predicted,
+                "confidence": float(a.confidence),
+                "hold_seconds": float(a.hold_seconds),
+                "passed": bool(a.passed),
+                "model_version": a.model_version,
+                "device_time": a.device_time,
+                "received_at": received,
+            }
         )
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)

@@ -86,7 +86,7 @@ def validate_model(onnx_path: Path) -> PuppetClassifier:
     frames = reference_images()
     try:
         probs = clf.classify_batch(frames)
-    except Exception as exc:  # onnxruntime raises private types for shape errors
+    except Exception as exc:  # noqa: BLE001 -- onnxruntime raises private types for shape errors
         raise UploadRejected(
             422, f"the model failed on a batch of {len(frames)} reference images "
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); export it with a dynamic "

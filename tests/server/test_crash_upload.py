@@ -14,9 +14,9 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 import numpy as np
 import onnx
+import pytest
 from onnx import numpy_helper
 
 from ombro_contract.card import ModelCard, card_path_for, write_card

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -22,7 +22,7 @@ def attempt(passed=True, puppet="dog", when=None, aid=None):
     return AttemptIn(
         id=aid or str(uuid.uuid4()), puppet=puppet, predicted=puppet if passed else "cow",
         confidence=0.9 if passed else 0.3, hold_seconds=2.0, passed=passed, model_version="v1",
-        device_time=when or datetime.now(timezone.utc),
+        device_time=when or datetime.now(UTC),
     )
 
 
@@ -68,7 +68,7 @@ def test_device_time_round_trips_as_aware_utc(db_factory):
 def test_progress_and_class_mastery(db_factory):
     teacher = make_user(db_factory, "teacher")
     students = [make_user(db_factory, "student") for _ in range(2)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(db_factory) as s:
         klass = crud.create_class(s, teacher, "4B")
         for st in students:
@@ -108,7 +108,7 @@ def test_tokens_expire_and_revoke(db_factory):
     with session_scope(db_factory) as s:
         live, _ = crud.issue_token(s, user, ttl_hours=1)
         expired, row = crud.issue_token(s, user, ttl_hours=1)
-        s.get(ApiToken, row.id).expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        s.get(ApiToken, row.id).expires_at = datetime.now(UTC) - timedelta(seconds=1)
     with session_scope(db_factory) as s:
         assert crud.resolve_token(s, live).user_id == user.id
         assert crud.resolve_token(s, expired) is None

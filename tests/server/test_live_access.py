@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -65,7 +65,7 @@ def attempts_body():
     return {"attempts": [{
         "id": str(uuid.uuid4()), "puppet": "dog", "predicted": "dog", "confidence": 0.9,
         "hold_seconds": 2.0, "passed": True, "model_version": "v", "device_time":
-        datetime.now(timezone.utc).isoformat(),
+        datetime.now(UTC).isoformat(),
     }]}
 
 

@@ -7,7 +7,7 @@ import struct
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -25,7 +25,7 @@ def attempt(puppet="dog", passed=True, minutes_ago=0.0):
         "id": str(uuid.uuid4()), "puppet": puppet, "predicted": puppet if passed else "cow",
         "confidence": 0.91 if passed else 0.2, "hold_seconds": 2.1, "passed": passed,
         "model_version": "mobilenet_v2-test",
-        "device_time": (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).isoformat(),
+        "device_time": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(),
     }
 
 
@@ -185,14 +185,13 @@ def test_score_matches_the_contract_classifier(live_server, actors, score_model)
 def test_concurrent_scores_are_each_correct(live_server, actors, score_model):
     """Micro-batched requests must not mix up whose image is whose."""
     clf = PuppetClassifier.from_path(score_model)
-    images = [np.full((120, 160, 3), v, np.uint8) for v in (10, 60, 120, 180, 250)] * 4
+    images = [np.full((120, 160, 3), (10, 60, 120, 180, 250)[i % 5], np.uint8) for i in range(20)]
     for i, img in enumerate(images):
         img[:, : (i * 7) % 160] = (i * 37) % 255
     payloads = [encode(img) for img in images]
-    with live_server.client(actors["student_b"].token) as c:
-        with ThreadPoolExecutor(8) as pool:
-            results = list(pool.map(
-                lambda d: c.post("/score", files={"image": ("x.png", d, "image/png")}).json(), payloads))
+    with live_server.client(actors["student_b"].token) as c, ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(
+            lambda d: c.post("/score", files={"image": ("x.png", d, "image/png")}).json(), payloads))
     for data, res in zip(payloads, results):
         want = clf.classify(decode_image(data), top_k=3)
         np.testing.assert_allclose([t["prob"] for t in res["top_k"]], [p for _, p in want.top_k], atol=1e-5)
@@ -219,13 +218,16 @@ def test_bad_images_get_the_right_4xx(live_server, actors, score_model):
 def test_operations_endpoints(live_server, actors, score_model):
     import httpx
 
+    with live_server.client(actors["teacher_a"].token) as c:
+        scored = c.post("/score", files={"image": ("s.png", encode(shadow()), "image/png")}).json()
     ready = httpx.get(f"{live_server.url}/readyz").json()
-    assert ready["database"] == "ok"
+    assert ready["database"] == "ok" and ready["score_model"] == scored["model_version"]
     r = httpx.get(f"{live_server.url}/healthz", headers={"X-Request-ID": "abc123"})
     assert r.json() == {"status": "ok"} and r.headers["x-request-id"] == "abc123"
     assert len(httpx.get(f"{live_server.url}/healthz").headers["x-request-id"]) == 32
     metrics = httpx.get(f"{live_server.url}/metrics").text
     assert 'ombro_http_requests_total{method="POST",route="/api/v1/score"' in metrics
     assert "ombro_score_batch_size_count" in metrics
+    assert f'ombro_server_model_info{{version="{ready["score_model"]}"}} 1.0' in metrics
     paths = httpx.get(f"{live_server.url}/openapi.json").json()["paths"]
     assert "/api/v1/models/latest" in paths and "/api/v1/attempts" in paths

@@ -1,7 +1,7 @@
 """The mastery definition (README): pure functions, no database."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from server.mastery import (
     student_summary,
 )
 
-NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 
 
 @dataclass

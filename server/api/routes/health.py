@@ -23,11 +23,10 @@ def healthz() -> dict:
 async def readyz(ctx: Ctx) -> JSONResponse:
     def check_db() -> tuple[bool, str]:
         try:
-            engine = ctx.factory.kw["bind"]
-            with engine.connect() as conn:
+            with ctx.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            return (True, "ok") if at_head(engine) else (False, "migrations pending")
-        except Exception as exc:  # any failure means not ready; say which
+            return (True, "ok") if at_head(ctx.engine) else (False, "migrations pending")
+        except Exception as exc:  # noqa: BLE001 -- any failure means not ready; say which
             return False, f"{type(exc).__name__}: {str(exc)[:200]}"
 
     db_ok, db_detail = await run_in_threadpool(check_db)

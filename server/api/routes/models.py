@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from ...models import ChannelEvent, ModelVersion
 from ...registry import UploadRejected, current_version
-from ...registry.channels import check_channel, ChannelError
+from ...registry.channels import ChannelError, check_channel
 from ...schemas import ManifestOut, ModelOut
 from ..deps import Ctx, CurrentUser, MaintainerUser, SessionDep
 

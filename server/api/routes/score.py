@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +19,7 @@ router = APIRouter(tags=["score"])
 
 
 @router.post("/score", response_model=ScoreOut, responses={413: {}, 415: {}, 422: {}, 503: {}})
-async def score(ctx: Ctx, user: CurrentUser, image: UploadFile = File(...)) -> ScoreOut:
+async def score(ctx: Ctx, user: CurrentUser, image: Annotated[UploadFile, File()]) -> ScoreOut:
     s = ctx.settings
     data = await image.read(s.max_image_bytes + 1)
     try:
