@@ -215,6 +215,27 @@ def test_bad_images_get_the_right_4xx(live_server, actors, score_model):
         assert len(png_bomb(20000, 20000)) < 200_000  # small on the wire, 400 MP inflated
 
 
+def test_chunked_bodies_are_cut_off_at_the_limit(live_server, actors):
+    """Without a Content-Length the limit is enforced while the body streams in."""
+    boundary = "b0undary"
+
+    def body():
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
+               'filename="x.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()
+        for _ in range(10):
+            yield b"\xff\xd8\xff" + bytes(1024 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    with live_server.client(actors["student_a"].token) as c:
+        r = c.post("/score", content=body(),
+                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert r.status_code == 413
+        assert "too large" in r.json()["detail"]
+        big = c.post("/attempts", content=(b" " * 65536 for _ in range(40)),
+                     headers={"Content-Type": "application/json"})
+        assert big.status_code == 413
+
+
 def test_operations_endpoints(live_server, actors, score_model):
     import httpx
 
