@@ -123,3 +123,18 @@ def test_schedule_warms_up_then_decays_by_cosine():
     assert lrs[5] == pytest.approx(1.0)
     assert all(a >= b for a, b in zip(lrs[5:], lrs[6:]))  # then never rising
     assert lrs[-1] < 0.05
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_train_with_ddp(tiny_dataset_shared: Path, tmp_path: Path):
+    # The multi-GPU path (torchrun + DistributedDataParallel) run on CPU with the gloo backend.
+    run = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           str(REPO / "training" / "train.py"), "--data", str(tiny_dataset_shared), "--out", str(run),
+           "--epochs", "1", "--no-report", *FAST]
+    out = subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "2 process(es)" in out.stdout
+    assert epochs_logged(run) == [0]  # only rank 0 writes
+    assert load_checkpoint(run / "model_best.pth")["val_top1"] >= 0.0
