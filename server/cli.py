@@ -35,7 +35,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=settings.port,
         log_config=None,  # keep our structured logging
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

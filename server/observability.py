@@ -18,7 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # The id of the request being handled, for log lines written anywhere below a route.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
-_STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# LogRecord attributes that are not user `extra=` fields (uvicorn adds an ANSI `color_message`).
+_STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message", "taskName",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     root_path: str = ""
+    # Reverse proxies whose X-Forwarded-* headers are trusted (download URLs use the public host).
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"
 

@@ -5,13 +5,12 @@
 """
 
 from .channels import ChannelError, current_version, history, promote, rollback, server_model
-from .storage import ModelStore, PublishError
+from .storage import ModelStore
 from .validation import UploadRejected, validate_model
 
 __all__ = [
     "ChannelError",
     "ModelStore",
-    "PublishError",
     "UploadRejected",
     "current_version",
     "history",

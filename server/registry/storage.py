@@ -29,8 +29,6 @@ from .validation import UploadRejected, parse_upload_card, validate_model
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 
-PublishError = UploadRejected
-
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)

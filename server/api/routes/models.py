@@ -36,19 +36,23 @@ UPLOAD_DOC = {
 }
 
 
-def _live_channels(session, version: str) -> list[str]:
+def _live_channels(session) -> dict[str, list[str]]:
+    """version -> channels it is live on (newest not-rolled-back event per channel and arch)."""
     rows = session.scalars(
         select(ChannelEvent).where(ChannelEvent.rolled_back_at.is_(None)).order_by(ChannelEvent.id)
     )
     live: dict[tuple[str, str], str] = {}
     for ev in rows:
         live[(ev.channel, ev.arch)] = ev.version
-    return sorted(ch for (ch, _), v in live.items() if v == version)
+    by_version: dict[str, list[str]] = {}
+    for (channel, _), version in sorted(live.items()):
+        by_version.setdefault(version, []).append(channel)
+    return by_version
 
 
-def _model_out(session, row: ModelVersion) -> ModelOut:
+def _model_out(row: ModelVersion, live: dict[str, list[str]]) -> ModelOut:
     out = ModelOut.model_validate(row)
-    out.channels = _live_channels(session, row.version)
+    out.channels = sorted(live.get(row.version, []))
     return out
 
 
@@ -79,13 +83,14 @@ async def upload_model(request: Request, user: MaintainerUser, ctx: Ctx) -> Mode
         except UploadRejected as exc:
             raise HTTPException(exc.status, detail=exc.detail) from None
     with ctx.factory() as session:
-        return _model_out(session, row)
+        return _model_out(row, _live_channels(session))
 
 
 @router.get("/models", response_model=list[ModelOut])
 def list_models(user: CurrentUser, session: SessionDep) -> list[ModelOut]:
     rows = session.scalars(select(ModelVersion).order_by(ModelVersion.created_at, ModelVersion.version))
-    return [_model_out(session, r) for r in rows]
+    live = _live_channels(session)
+    return [_model_out(r, live) for r in rows]
 
 
 @router.get("/models/latest", response_model=ManifestOut, responses={404: {}})
@@ -116,7 +121,7 @@ def get_model(version: str, user: CurrentUser, session: SessionDep) -> ModelOut:
     row = session.get(ModelVersion, version)
     if row is None:
         raise HTTPException(404, detail=f"model version {version!r} does not exist")
-    return _model_out(session, row)
+    return _model_out(row, _live_channels(session))
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
