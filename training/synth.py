@@ -23,6 +23,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -151,6 +152,26 @@ def _check_writable(out: Path) -> None:
         ) from None
 
 
+def _clear_previous(out: Path, overwrite: bool) -> None:
+    """Refuse to mix two generations in one folder; with `overwrite`, remove only what a
+    previous run of this generator wrote (never other files)."""
+    ours = [out / d for d in (*SPLITS, NONE_DIR)] + [out / "manifest.json",
+                                                     out / "contact_sheet.png"]
+    present = [p for p in ours if p.exists()]
+    if not present:
+        return
+    if not overwrite:
+        raise SynthConfigError(
+            f"{out} already holds a generated dataset ({', '.join(p.name for p in present)}); "
+            "choose a new folder, or pass overwrite=True (--overwrite) to replace it."
+        )
+    for p in present:
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
 def _tasks(settings: SynthSettings, out: Path) -> list[tuple]:
     counts = settings.split_counts()
     tasks = []
@@ -199,8 +220,13 @@ def build_manifest(settings: SynthSettings) -> dict:
 def generate_dataset(out_dir: str | os.PathLike, per_class: int, seed: int = 0, size: int = 224,
                      val_fraction: float = 0.2, workers: int | None = None,
                      include_none: bool = True, progress: bool = True,
-                     classes: tuple[str, ...] | list[str] | None = None) -> dict:
-    """Write a HaSPeR-layout dataset, its manifest and a contact sheet; return the manifest."""
+                     classes: tuple[str, ...] | list[str] | None = None,
+                     overwrite: bool = False) -> dict:
+    """Write a HaSPeR-layout dataset, its manifest and a contact sheet; return the manifest.
+
+    A folder that already holds a generated dataset is refused unless `overwrite` is set, so
+    two generations never mix in one training set.
+    """
     settings = SynthSettings(
         out_dir=str(out_dir), per_class=per_class, seed=seed, size=size,
         val_fraction=val_fraction, workers=workers, include_none=include_none,
@@ -208,6 +234,7 @@ def generate_dataset(out_dir: str | os.PathLike, per_class: int, seed: int = 0, 
     )
     out = Path(out_dir)
     _check_writable(out)
+    _clear_previous(out, overwrite)
     tasks = _tasks(settings, out)
     n_workers = min(settings.workers or os.cpu_count() or 1, max(1, len(tasks)))
 
@@ -262,6 +289,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--overview", default=None, help="also write one picture of all 15 poses")
     p.add_argument("--docs", default=None,
                    help="write the README pictures (contact_sheet.png, puppets.png) here")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a dataset already generated in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     if not (args.out or args.assets or args.overview or args.docs):
@@ -279,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.out, args.per_class, seed=args.seed, size=args.size,
                 val_fraction=args.val_fraction, workers=args.workers,
                 include_none=not args.no_none, progress=not args.quiet, classes=classes,
+                overwrite=args.overwrite,
             )
             total = sum(sum(c.values()) for c in manifest["counts"].values())
             print(f"wrote {total} images to {args.out} (contact sheet: "

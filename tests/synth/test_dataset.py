@@ -83,3 +83,22 @@ def test_bad_arguments_raise_before_writing(tmp_path, kwargs, message):
     with pytest.raises(OmbroError, match=message):
         generate_dataset(out, progress=False, **kwargs)
     assert not out.exists()
+
+
+def test_existing_dataset_is_refused_unless_overwrite(tmp_path):
+    from ombro_contract.errors import OmbroError
+
+    out = tmp_path / "ds"
+    generate_dataset(out, per_class=2, seed=1, size=48, workers=1, progress=False,
+                     classes=["dog", "cow"], include_none=False)
+    keep = out / "notes.txt"
+    keep.write_text("mine")
+    before = _files(out)
+    with pytest.raises(OmbroError, match="already holds a generated dataset"):
+        generate_dataset(out, per_class=1, seed=2, size=48, workers=1, progress=False)
+    assert _files(out) == before  # nothing lost
+    manifest = generate_dataset(out, per_class=1, seed=2, size=48, workers=1, progress=False,
+                                classes=["swan"], include_none=False, overwrite=True)
+    assert manifest["classes"] == ["swan"]
+    assert sorted(p.name for p in (out / "train").iterdir()) == ["swan"]  # old classes gone
+    assert keep.read_text() == "mine"  # files the generator did not write are left alone
