@@ -94,6 +94,15 @@ class OmbroApp(App):
         self.sync_worker.stop()
         self.services.close()
 
+    def on_pause(self):
+        """Android: keep the app alive in the background; a try in progress ends here."""
+        if self.sm.current == "practice":
+            self.go("lessons")  # releases the camera and records the try
+        return True
+
+    def on_resume(self):
+        self.sync_worker.poke()
+
     @property
     def camera_spec(self) -> str:
         return self.options.camera_source or self.services.settings.camera
