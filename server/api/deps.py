@@ -67,6 +67,8 @@ def _unauthorized(detail: str) -> HTTPException:
         status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
     )
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_current_user(
     request: Request,
@@ -82,7 +84,9 @@ def get_current_user(
         request.state.token = bearer
         return row.user
     cookie = request.cookies.get(ctx.settings.session_cookie)
-    if cookie:
+    # The dashboard cookie may read the API, never change it: a browser attaches cookies to
+    # cross-site form posts too, and API routes carry no CSRF token (the dashboard's forms do).
+    if cookie and request.method in SAFE_METHODS:
         row = crud.resolve_token(session, cookie, kind="session")
         if row is not None:
             request.state.token = cookie

@@ -136,3 +136,14 @@ def test_repeated_wrong_passwords_are_throttled(client, demo_settings):
     r = login(client, username, password="wrong-again")
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert "Too many failed logins" in r.text
+
+
+def test_session_cookie_reads_the_api_but_cannot_change_it(client):
+    """The API has no CSRF tokens, so a cookie (which cross-site posts carry) must not write."""
+    assert login(client, TEACHER).status_code == 303
+    assert client.get("/api/v1/me").json()["username"] == TEACHER
+    created = client.post("/api/v1/classes", json={"name": "forged by another site"})
+    assert created.status_code == 401
+    assert "forged by another site" not in client.get("/api/v1/classes").text
+    assert client.post("/api/v1/auth/logout").status_code == 401
+    assert client.get("/api/v1/me").status_code == 200  # the session survived the forged logout
