@@ -84,7 +84,7 @@ def sample_scene(rng: np.random.Generator) -> Scene:
         spread=float(rng.choice([0.0, rng.uniform(0.0, 0.02)])),
         brightness=float(rng.uniform(0.62, 1.0)), opacity=opacity, softness=softness,
         spot=spot, gradient=gradient, texture_seed=int(rng.integers(2**31)),
-        texture=float(rng.uniform(0.0, 0.08)), gamma=float(rng.uniform(0.85, 1.2)),
+        texture=float(rng.uniform(0.0, 0.05)), gamma=float(rng.uniform(0.85, 1.2)),
     )
 
 
@@ -189,7 +189,7 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
             img = _perspective(img, rng, float(rng.uniform(0.01, 0.06)))
         if rng.random() < 0.2:
             img = _motion_blur(img, rng)
-        sigma = float(rng.uniform(0.002, 0.03))
+        sigma = float(rng.uniform(0.002, 0.02))
         noise = (noise_rng or rng).standard_normal(img.shape, dtype=np.float32)
         img += np.float32(sigma) * noise
     out = (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
