@@ -179,6 +179,21 @@ POSES: dict[str, PuppetPose] = {
         howto="Raise the forearm steeply: it is the long neck. Point the index and middle "
         "fingers up as the ears; bend the ring and little fingers forward over the thumb as "
         "the muzzle.",
+        alternates=(
+            # Hand bent forward, palm up: index and middle bent up as ears, the rest the muzzle.
+            PuppetPose(
+                hands=(
+                    HandPose(wrist=(0.0, 0.0), direction=5, side="right", roll=-60,
+                             wrist_flex=-85, wrist_dev=-25, forearm_length=5.0,
+                             fingers=fingers(index=Finger(-25, 95, 5, 0),
+                                             middle=Finger(15, 95, 5, 0),
+                                             ring=Finger(-5, 10, 15, 10),
+                                             little=Finger(-10, 10, 15, 10)),
+                             thumb=Thumb(azimuth=30, elevation=-10, mcp=10, ip=0)),
+                ),
+                howto="",
+            ),
+        ),
     ),
     "moose": PuppetPose(
         hands=(
@@ -213,6 +228,7 @@ POSES: dict[str, PuppetPose] = {
                                      ring=CURLED, little=CURLED),
                      thumb=TUCKED_THUMB),
             HandPose(wrist=(-0.5, 0.0), direction=10, side="left", roll=-30, wrist_dev=-60,
+                     scale=1.2,
                      fingers={n: CURLED for n in ("index", "middle", "ring", "little")},
                      thumb=TUCKED_THUMB),
         ),
