@@ -261,11 +261,11 @@ POSES: dict[str, PuppetPose] = {
     ),
     "swan": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-40, side="right", roll=-70, wrist_flex=-120,
+            HandPose(wrist=(0.0, 0.0), direction=-40, side="right", roll=-40, wrist_flex=-120,
                      forearm_length=5.0,
-                     fingers={"index": Finger(4, 35, 30, 10), "middle": Finger(0, 32, 30, 10),
-                              "ring": Finger(-4, 30, 30, 10), "little": Finger(-8, 28, 30, 10)},
-                     thumb=Thumb(azimuth=15, elevation=50, mcp=30, ip=20)),
+                     fingers={"index": Finger(5, 15, 15, 5), "middle": Finger(0, 15, 15, 5),
+                              "ring": Finger(-5, 15, 15, 5), "little": Finger(-10, 15, 15, 5)},
+                     thumb=Thumb(azimuth=5, elevation=10, mcp=0, ip=0)),
             HandPose(wrist=(-0.2, -2.0), direction=160, side="left", wrist_dev=60,
                      fingers=fingers(index=Finger(0, 10, 10, 5), middle=Finger(0, 10, 10, 5)),
                      thumb=Thumb(azimuth=40, elevation=10)),
