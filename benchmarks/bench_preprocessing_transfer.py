@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from ombro_contract.paths import real_shadows_dir  # noqa: E402
-from ombro_contract.preprocess import PreprocessSpec  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
-from training.data import load_rgb  # noqa: E402
-from training.evaluate import REAL_ABSENT, labelled_images, load_run_model, torch_probs  # noqa: E402
-from training.train import main as train_main  # noqa: E402
+from ombro_contract.paths import real_shadows_dir
+from ombro_contract.preprocess import PreprocessSpec
+from training.config import TrainConfig
+from training.data import load_rgb
+from training.evaluate import REAL_ABSENT, labelled_images, load_run_model, torch_probs
+from training.train import main as train_main
 
 MODES = {
     "silhouette-90": {"mode": "silhouette", "threshold": 90},
@@ -54,6 +54,7 @@ def main() -> None:
     p.add_argument("--limit-batches", type=int, default=30)
     p.add_argument("--input-size", type=int, default=64)
     p.add_argument("--synth-per-class", type=int, default=250)
+    p.add_argument("--data", default=None, help="dataset root (default: the generated one)")
     p.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
     args = p.parse_args()
     if real_shadows_dir() is None:
@@ -63,7 +64,7 @@ def main() -> None:
         run = args.out / name
         t0 = time.perf_counter()
         cfg = TrainConfig(out=str(run), epochs=args.epochs, limit_batches=args.limit_batches,
-                          input_size=args.input_size, synth_per_class=args.synth_per_class,
+                          input_size=args.input_size, synth_per_class=args.synth_per_class, data=args.data,
                           batch_size=32, workers=1, resume=True, report=False, progress=False,
                           **MODES[name])
         train_main(cfg)

@@ -19,17 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import cv2
+import numpy as np
+import torch
+from torch import nn
 
-from ombro_contract.labels import PUPPETS  # noqa: E402
-from ombro_contract.preprocess import PreprocessSpec  # noqa: E402
-from training.data import PuppetImages, scan_split  # noqa: E402
-from training.engine import ARCHS, Precision, build_model  # noqa: E402
-from training.presets import ClassificationPresetTrain  # noqa: E402
-from training.utils import pick_device, seed_worker  # noqa: E402
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import PreprocessSpec
+from training.data import PuppetImages, scan_split
+from training.engine import ARCHS, Precision, build_model
+from training.presets import ClassificationPresetTrain
+from training.utils import pick_device, seed_worker
 
 
 def make_images(root: Path, per_class: int, size: int) -> Path:

@@ -60,7 +60,7 @@ class TrainConfig(BaseModel):
                               dilate=self.dilate)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
+    def from_args(cls, args: argparse.Namespace) -> TrainConfig:
         values = vars(args).copy()
         t = values.get("threshold")
         if isinstance(t, str) and t != "otsu":

@@ -72,7 +72,7 @@ class Precision:
     dtype: torch.dtype | None  # None: full fp32
 
     @classmethod
-    def choose(cls, amp: str, device: torch.device) -> "Precision":
+    def choose(cls, amp: str, device: torch.device) -> Precision:
         if amp == "off" or device.type != "cuda":
             return cls(None)
         if amp == "bf16" or (amp == "auto" and torch.cuda.is_bf16_supported()):
@@ -146,12 +146,14 @@ class EvalResult:
 
 
 @torch.inference_mode()
-def evaluate(model, loader, device, *, criterion=None, precision: Precision = Precision(None),
-             channels_last: bool = False, info: DistInfo = DistInfo(), limit_batches: int = 0,
+def evaluate(model, loader, device, *, criterion=None, precision: Precision | None = None,
+             channels_last: bool = False, info: DistInfo | None = None, limit_batches: int = 0,
              progress: bool = True, desc: str = "val", keep_probs: bool = False) -> EvalResult:
     """Loss and top-1 on a loader whose sampler shards without padding, so counts are exact."""
     model.eval()
     criterion = criterion or nn.CrossEntropyLoss()
+    precision = precision or Precision(None)
+    info = info or DistInfo()
     loss_sum = 0.0
     preds, targets_all, probs = [], [], []
     n_batches = min(len(loader), limit_batches) if limit_batches else len(loader)

@@ -22,19 +22,19 @@ if __package__ in (None, ""):
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from ombro_contract.errors import OmbroError  # noqa: E402
-from ombro_contract.labels import NUM_CLASSES, PUPPETS, puppet_index  # noqa: E402
-from ombro_contract.paths import real_shadows_dir  # noqa: E402
-from ombro_contract.preprocess import PreprocessSpec  # noqa: E402
-from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split  # noqa: E402
-from training.engine import build_model, evaluate  # noqa: E402
-from training.presets import ClassificationPresetEval  # noqa: E402
-from training.utils import BEST_NAME, LOG_NAME, load_checkpoint, read_log  # noqa: E402
+from ombro_contract.errors import OmbroError
+from ombro_contract.labels import NUM_CLASSES, PUPPETS, puppet_index
+from ombro_contract.paths import real_shadows_dir
+from ombro_contract.preprocess import PreprocessSpec
+from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split
+from training.engine import build_model, evaluate
+from training.presets import ClassificationPresetEval
+from training.utils import BEST_NAME, LOG_NAME, load_checkpoint, read_log
 
 REAL_ABSENT = ("real shadow photos not found (set OMBRO_REAL_SHADOWS or provide ../shared/"
                "real-shadows); no real-photo score")
@@ -48,7 +48,7 @@ def classification_metrics(targets: np.ndarray, preds: np.ndarray) -> dict:
     present = s > 0
     return {
         "top1": float((targets == preds).mean()) if len(targets) else 0.0,
-        "n": int(len(targets)),
+        "n": len(targets),
         "macro_f1": float(f[present].mean()) if present.any() else 0.0,
         "per_class": {PUPPETS[i]: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
                                    "f1": round(float(f[i]), 4), "support": int(s[i])} for i in labels},

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -131,7 +131,7 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     arch, spec = ckpt["arch"], PreprocessSpec.model_validate(ckpt["spec"])
     data_root = Path(ckpt["data_root"])
     commit = git_commit()
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     version = args.version or f"{arch}-{stamp:%Y%m%d.%H%M}" + (f"-{commit[:7]}" if commit else "")
     stem = args.name or arch
     do_int8 = args.int8 if args.int8 is not None else arch == "mobilenet_v2"

@@ -7,23 +7,23 @@ Uses the `grad-cam` package (pytorch_grad_cam) rather than hand-written hooks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from pytorch_grad_cam import GradCAM  # noqa: E402
-from pytorch_grad_cam.utils.image import show_cam_on_image  # noqa: E402
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from pytorch_grad_cam import GradCAM
+from pytorch_grad_cam.utils.image import show_cam_on_image
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-from ombro_contract.labels import PUPPETS  # noqa: E402
-from ombro_contract.preprocess import PreprocessSpec  # noqa: E402
-from training.presets import ClassificationPresetEval  # noqa: E402
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import PreprocessSpec
+from training.presets import ClassificationPresetEval
 
 
 def target_layer(model: torch.nn.Module, arch: str) -> torch.nn.Module:

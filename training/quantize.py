@@ -6,8 +6,8 @@ activation ranges are those the deployed model will actually see.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 from onnxruntime.quantization import (

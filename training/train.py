@@ -14,7 +14,6 @@ data_report.json and the evaluation report written by evaluate.py.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path

@@ -45,7 +45,7 @@ def init_distributed_mode(device_kind: str) -> DistInfo:
         return DistInfo()
     rank = int(os.environ["RANK"])
     world_size = int(os.environ["WORLD_SIZE"])
-    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if world_size == 1:
         return DistInfo(False, 0, 1, local_rank)
     if device_kind == "cuda":
