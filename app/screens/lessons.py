@@ -36,7 +36,6 @@ class LessonCard(ButtonBehavior, BoxLayout):
 
 class LessonsScreen(Screen):
     who = StringProperty("")
-    sync_message = StringProperty("")
 
     def on_kv_post(self, base_widget):
         self._cards: dict[str, LessonCard] = {}
