@@ -49,24 +49,28 @@ def get_args(argv):
     p.add_argument("--key", default="bench-key", help="protection key")
     p.add_argument("--blur-param", type=float, default=0.3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-augment", dest="augment", action="store_false",
+                   help="train on the plain preprocessed images, without Ombro's shadow augmentation "
+                        "(the paper's setting is crop + flip only; our augmentation includes blur)")
     return p.parse_args(argv)
 
 
-def loaders(train_dir: Path, val_dir: Path, cfg: RiftConfig):
+def loaders(train_dir: Path, val_dir: Path, cfg: RiftConfig, augment: bool = True):
     spec = cfg.spec()
     tr = scan_split(train_dir, cache_mb=1024, progress=False)
     va = scan_split(val_dir, cache_mb=512, progress=False)
     g = torch.Generator().manual_seed(cfg.seed)
-    train = torch.utils.data.DataLoader(PuppetImages(tr, ClassificationPresetTrain(spec)),
+    preset = ClassificationPresetTrain(spec) if augment else ClassificationPresetEval(spec)
+    train = torch.utils.data.DataLoader(PuppetImages(tr, preset),
                                         batch_size=cfg.batch_size, shuffle=True, generator=g)
     val = torch.utils.data.DataLoader(PuppetImages(va, ClassificationPresetEval(spec)),
                                       batch_size=cfg.batch_size)
     return train, val
 
 
-def run(train_dir: Path, val_dir: Path, cfg: RiftConfig) -> dict:
+def run(train_dir: Path, val_dir: Path, cfg: RiftConfig, augment: bool = True) -> dict:
     seed_everything(cfg.seed, 0)
-    train, val = loaders(train_dir, val_dir, cfg)
+    train, val = loaders(train_dir, val_dir, cfg, augment)
     model = build_model(cfg.arch)
     log: list = []
     t0 = time.perf_counter()
@@ -106,13 +110,14 @@ def main(argv: list[str] | None = None) -> int:
                          batch_size=a.batch_size, lr=a.lr, seed=a.seed, workers=0, progress=False)
         for name, root in (("clean", clean_root), ("protected", protected_root)):
             print(f"training {a.arch} ({mode}) on {name} train images...", flush=True)
-            rows[f"{mode}/{name}"] = run(root / "train", clean_root / "val", cfg)
+            rows[f"{mode}/{name}"] = run(root / "train", clean_root / "val", cfg, a.augment)
             print(f"  -> {rows[f'{mode}/{name}']}", flush=True)
 
     n_train = len(list((clean_root / "train").rglob("*.png")))
     n_val = len(list((clean_root / "val").rglob("*.png")))
     setting = (f"{a.arch}, {a.input_size}px, {a.epochs} epochs, {n_train} train / {n_val} val images "
-               f"({clean_root}), CUDA blur parameter {a.blur_param}, kernel 3, seed {a.seed}")
+               f"({clean_root}), CUDA blur parameter {a.blur_param}, kernel 3, seed {a.seed}, "
+               f"{'with' if a.augment else 'without'} shadow augmentation")
     lines = ["| preprocessing | trained on | clean val top-1 | top-1 on its own train images |",
              "|---|---|---:|---:|"]
     for key, r in rows.items():
