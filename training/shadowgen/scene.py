@@ -159,6 +159,18 @@ def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.filter2D(img, -1, k / max(k.sum(), 1e-6))
 
 
+def _wobble(mask: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Bend the shadow by a smooth random field: real hands are rounder and less regular
+    than capsules, and a wall is never perfectly flat."""
+    h, w = mask.shape
+    fields = rng.standard_normal((2, 4, 5)).astype(np.float32) * np.float32(amount * w)
+    dx = cv2.resize(fields[0], (w, h), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(fields[1], (w, h), interpolation=cv2.INTER_CUBIC)
+    xs = np.arange(w, dtype=np.float32)[None, :] + dx
+    ys = np.arange(h, dtype=np.float32)[:, None] + dy
+    return cv2.remap(mask, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
             effects: bool = True, noise_rng: np.random.Generator | None = None) -> np.ndarray:
     """Photograph the shadow `mask` (float32 coverage 0-1) on the scene's wall -> BGR uint8.
@@ -168,6 +180,8 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
     clip passes the same `rng` state every frame and a fresh `noise_rng`).
     """
     h, w = mask.shape
+    if effects and rng.random() < 0.7:
+        mask = _wobble(mask, rng, float(rng.uniform(0.0, 0.012)))
     grow = round(scene.spread * w)
     if grow >= 1:
         # A light larger than a point, or close to the hand, fattens fingers and closes gaps.
