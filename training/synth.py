@@ -43,7 +43,7 @@ from training.shadowgen.assets import (
 )
 from training.shadowgen.render import frame_size, render_clip_frames, render_sample
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
 SPLITS = ("train", "val")
 NONE_DIR = "none"
 _NONE_ID = len(PUPPETS)  # the 'none' set's class id in seeds; never a model output

@@ -100,13 +100,29 @@ POSES: dict[str, PuppetPose] = {
     ),
     "cow": PuppetPose(
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-60, wrist_flex=-40,
-                     fingers=fingers(index=Finger(5, 5, 70, 40), middle=Finger(0, 5, 70, 40),
-                                     ring=Finger(-5, 5, 70, 40), little=Finger(0, 90, 10, 0)),
-                     thumb=Thumb(azimuth=10, elevation=80, mcp=-5, ip=10)),
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", roll=-30, wrist_dev=-40,
+                     fingers=fingers(index=Finger(-55, 10, 60, 20), middle=Finger(0, 60, 80, 40),
+                                     ring=Finger(-5, 60, 80, 40), little=Finger(-10, 60, 80, 40)),
+                     thumb=Thumb(azimuth=100, elevation=0, mcp=-5, ip=0)),
         ),
-        howto="Hand flat and level, palm up and tilted toward you, fingers forward as the "
-        "face. Raise the thumb and the little finger as the two horns.",
+        howto="Point the hand forward, back of the hand up, and curl the middle, ring and "
+        "little fingers: the muzzle. Raise the thumb as one horn and lift the index finger, "
+        "bent at the tip, as the other.",
+        alternates=(
+            # Palm up and tilted: thumb and little finger raised as the horns.
+            PuppetPose(
+                hands=(
+                    HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=-60,
+                             wrist_flex=-40,
+                             fingers=fingers(index=Finger(5, 5, 70, 40),
+                                             middle=Finger(0, 5, 70, 40),
+                                             ring=Finger(-5, 5, 70, 40),
+                                             little=Finger(0, 90, 10, 0)),
+                             thumb=Thumb(azimuth=10, elevation=80, mcp=-5, ip=10)),
+                ),
+                howto="",
+            ),
+        ),
     ),
     "crab": PuppetPose(
         hands=(
