@@ -81,7 +81,7 @@ def write_gradcam_grid(model: torch.nn.Module, arch: str, by_class: dict[int, li
             ax.set_title(f"{PUPPETS[cls]} -> {PUPPETS[pred]} {prob:.2f}", fontsize=7,
                          color="green" if ok else "red")
     fig.suptitle("Grad-CAM (true -> predicted, prob)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.1 * len(rows))))  # room for the title
     grid = out_dir.parent / "gradcam.png"
     fig.savefig(grid, dpi=90)
     plt.close(fig)
