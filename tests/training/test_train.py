@@ -90,7 +90,7 @@ def test_resume_refuses_a_different_preprocessing(tiny_dataset_shared: Path, tmp
     base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--limit-batches", "1", "--no-report"]
     assert cli([*base, "--epochs", "1", *FAST]) == 0
     with pytest.raises(SystemExit, match="cannot continue"):
-        cli([*base, "--epochs", "2", "--resume", "--threshold", "otsu", *FAST])
+        cli([*base, "--epochs", "2", "--resume", "--threshold", "90", *FAST])
 
 
 def test_pretrained_offline_fails_with_instructions(monkeypatch):
