@@ -54,6 +54,5 @@ class LessonsScreen(Screen):
         self.who = services.session.username if services.session else "guest"
         summary = summarize(services.queue.history(services.owner))
         for puppet, card in self._cards.items():
-            pp = summary.per_puppet[puppet]
-            card.level = LEVEL_TEXT[pp.level]
-            card.best_stars = pp.best_stars
+            card.level = LEVEL_TEXT[summary.per_puppet[puppet].level.value]
+            card.best_stars = summary.best_stars[puppet]

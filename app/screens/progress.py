@@ -33,12 +33,13 @@ class ProgressScreen(Screen):
     def on_pre_enter(self, *_):
         services = App.get_running_app().services
         s = summarize(services.queue.history(services.owner))
-        self.headline = (f"Streak: {s.streak} day{'s' if s.streak != 1 else ''}   "
-                         f"Attempts: {s.attempts}   Passed: {s.passes}")
+        total = s.summary
+        self.headline = (f"Streak: {total.streak_days} day{'s' if total.streak_days != 1 else ''}   "
+                         f"Attempts: {total.attempts}   Passed: {total.passed}")
         self.puppet_rows = [
-            {"text": f"{p:<9} {LEVEL_TEXT[pp.level]:<11} best {pp.best_confidence * 100:3.0f}%  "
-                     f"{'*' * pp.best_stars:<3}  {pp.passes}/{pp.attempts} passed"}
-            for p, pp in sorted(s.per_puppet.items(), key=lambda kv: lesson_for(kv[0]).difficulty)
+            {"text": f"{p:<9} {LEVEL_TEXT[m.level.value]:<11} best {(m.best_confidence or 0) * 100:3.0f}%  "
+                     f"{'*' * s.best_stars[p]:<3}  {m.passed_total}/{m.attempts} passed"}
+            for p, m in sorted(s.per_puppet.items(), key=lambda kv: lesson_for(kv[0]).difficulty)
         ]
         self.history_rows = [
             {"text": f"{_when(a.device_time)}  {a.puppet:<9} {'passed' if a.passed else 'missed':<6} "

@@ -1,37 +1,42 @@
+"""The app's offline progress uses the server's mastery definition on local attempts."""
+
 from datetime import UTC, date, datetime, timedelta
 
 from app.attempt_queue import Attempt
-from app.progress import mastery_level, streak_days, summarize
+from app.progress import summarize
+
+NOW = datetime(2026, 5, 10, 18, tzinfo=UTC)
 
 
-def attempt(puppet="dog", passed=True, day=date(2026, 5, 10), conf=0.9, stars=2):
-    t = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).isoformat()
+def attempt(puppet="dog", passed=True, day=date(2026, 5, 10), conf=0.9, stars=2, hour=12):
+    t = datetime(day.year, day.month, day.day, hour, tzinfo=UTC).isoformat()
     return Attempt(id=f"{puppet}-{t}-{passed}", puppet=puppet, predicted=puppet, confidence=conf,
                    hold_seconds=2.0, passed=passed, model_version="v", device_time=t, stars=stars)
 
 
-def test_mastery_uses_last_five_and_divides_by_five():
-    assert mastery_level([]) == (0.0, "not_started")
-    assert mastery_level([attempt()]) == (0.2, "learning")
-    assert mastery_level([attempt()] * 3) == (0.6, "practising")
-    newest_first = [attempt()] * 4 + [attempt(passed=False)] * 5
-    assert mastery_level(newest_first) == (0.8, "mastered")
+def test_mastery_over_last_five_local_attempts():
+    # newest first, as AttemptQueue.history returns them: 4 recent passes after 5 old misses
+    history = [attempt(hour=17 - i) for i in range(4)] + \
+              [attempt(passed=False, hour=9 - i) for i in range(5)]
+    dog = summarize(history, NOW).per_puppet["dog"]
+    assert (dog.mastery, dog.level.value, dog.attempts, dog.passed_total) == (0.8, "mastered", 9, 4)
+    assert summarize(history[:1], NOW).per_puppet["dog"].level.value == "learning"
+    assert summarize([], NOW).per_puppet["dog"].level.value == "not_started"
 
 
-def test_streak_counts_consecutive_days_ending_today_or_yesterday():
-    today = date(2026, 5, 10)
-    days = {today - timedelta(days=i) for i in (0, 1, 2, 4)}
-    assert streak_days(days, today) == 3
-    assert streak_days({today - timedelta(days=1)}, today) == 1  # not practised yet today
-    assert streak_days({today - timedelta(days=2)}, today) == 0
+def test_streak_and_totals_and_stars():
+    today = NOW.date()
+    history = [attempt("dog", True, today, stars=1), attempt("dog", False, today, stars=0),
+               attempt("swan", True, today - timedelta(days=1), stars=3),
+               attempt("cow", True, today - timedelta(days=3))]
+    s = summarize(history, NOW)
+    assert (s.summary.attempts, s.summary.passed, s.summary.streak_days) == (4, 3, 2)
+    assert s.best_stars["swan"] == 3 and s.best_stars["dog"] == 1 and s.best_stars["bird"] == 0
+    assert s.recent[0] is history[0]
 
 
-def test_summary_best_per_puppet_and_history():
-    today = date(2026, 5, 10)
-    history = [attempt("dog", True, today, 0.8, 1), attempt("dog", False, today, 0.95, 0),
-               attempt("swan", True, today - timedelta(days=1), 0.7, 3)]
-    s = summarize(history, today=today)
-    assert (s.attempts, s.passes, s.streak) == (3, 2, 2)
-    assert s.per_puppet["dog"].best_confidence == 0.8  # a failed try is not a "best"
-    assert s.per_puppet["swan"].best_stars == 3
-    assert s.per_puppet["cow"].level == "not_started"
+def test_fail_streak_for_needs_help_is_visible_offline():
+    history = [attempt("crab", False, hour=17 - i) for i in range(5)]
+    s = summarize(history, NOW)
+    assert s.per_puppet["crab"].fail_streak == 5
+    assert any(r.kind == "fail_streak" and r.puppet == "crab" for r in s.summary.needs_help)
