@@ -159,11 +159,9 @@ def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2) -> dict:
     from ombro_contract.classifier import PuppetClassifier
 
     clf = PuppetClassifier.from_path(onnx_path, threads=threads)
-    # PuppetClassifier.run takes preprocessed batches; the contract preprocess wants BGR.
-    from ombro_contract.preprocess import preprocess_batch
 
-    def predict(rgbs):
-        return clf.run(preprocess_batch([im[:, :, ::-1] for im in rgbs], clf.spec))
+    def predict(rgbs):  # the wrapper takes camera-style BGR frames
+        return np.stack([p.probs for p in clf.classify_batch([im[:, :, ::-1] for im in rgbs])])
 
     return evaluate_items(predict, labelled_images(folder))
 
