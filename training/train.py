@@ -30,6 +30,7 @@ from training.config import TrainConfig
 from training.data import PuppetImages, check_dataset_root, scan_split, write_data_report
 from training.engine import Precision, build_model, build_scheduler, evaluate, train_one_epoch
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
+from training.protected import ProtectedDatasetError
 from training.synth_data import ensure_synth_dataset
 from training.utils import (
     BEST_NAME,
@@ -226,7 +227,7 @@ def cli(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
     try:
         main(TrainConfig.from_args(args))
-    except OmbroError as exc:
+    except (OmbroError, ProtectedDatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -88,3 +88,11 @@ def test_train_cli_reports_bad_data_without_training(tiny_dataset: Path, tmp_pat
     assert rc == 2
     assert "missing: ['snail']" in capsys.readouterr().err
     assert not (tmp_path / "run" / "checkpoint.pth").exists()
+
+
+def test_train_cli_refuses_a_protected_dataset(tiny_dataset: Path, tmp_path: Path, capsys):
+    write_marker(tiny_dataset, method="test", key="k")
+    rc = cli(["--data", str(tiny_dataset), "--out", str(tmp_path / "run"), "--epochs", "1",
+              "--no-progress", "--workers", "0"])
+    assert rc == 2
+    assert "--allow-protected" in capsys.readouterr().err
