@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.config import load_settings
     from app.main_app import LaunchOptions, OmbroApp
+
+    # Importing Kivy lowers the root logger to debug; HTTP client internals are noise at that level.
+    for noisy in ("httpcore", "httpx", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from app.services import AppServices
 
     data_dir = args.data_dir or default_data_dir()

@@ -25,6 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+DEMO_STUDENT, DEMO_PASSWORD = "student01@demo", "ombro-demo"
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -39,6 +40,19 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
             pass
         time.sleep(0.5)
     sys.exit(f"the server did not become ready within {timeout:.0f} s at {url}/readyz")
+
+
+def stable_model(url: str) -> str:
+    """The version the app would download, as a signed-in demo student sees it."""
+    try:
+        token = httpx.post(f"{url}/api/v1/auth/token", timeout=10,
+                           data={"username": DEMO_STUDENT, "password": DEMO_PASSWORD}).json()
+        manifest = httpx.get(f"{url}/api/v1/models/latest", timeout=10,
+                             params={"arch": "mobilenet_v2", "channel": "stable"},
+                             headers={"Authorization": f"Bearer {token['access_token']}"})
+        return manifest.json()["version"] if manifest.status_code == 200 else "none"
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        return f"unknown ({exc})"
 
 
 def demo_video(path: Path, puppet: str = "dog", seconds: float = 12.0, fps: int = 15) -> Path:
@@ -86,13 +100,12 @@ def main() -> int:
                               cwd=ROOT)
     try:
         wait_ready(url, server)
-        manifest = httpx.get(f"{url}/api/v1/models/latest",
-                             params={"arch": "mobilenet_v2", "channel": "stable"}, timeout=5)
-        model = manifest.json().get("version", "?") if manifest.status_code == 200 else "none"
+        model = stable_model(url)
         print("\n" + "=" * 72)
         print(f"Dashboard:  {url}/        API docs: {url}/docs")
         print(f"Model on channel stable: {model}")
         print(seeded.stdout.strip())
+        print(f"Students (for the app): {DEMO_STUDENT} ... student24@demo, same password")
         print("=" * 72 + "\n")
         if not args.no_app:
             run_app(url, env, data_dir)
@@ -113,7 +126,9 @@ def main() -> int:
 
 
 def run_app(url: str, env: dict, data_dir: Path) -> None:
+    # Kivy logs every HTTP round trip at debug level by default: keep the demo readable.
     app_env = dict(env, KIVY_HOME=str(data_dir / "kivy"), KIVY_NO_ARGS="1",
+                   KCFG_KIVY_LOG_LEVEL="warning",
                    OMBRO_APP_DATA=str(data_dir / "app"))
     if os.environ.get("DISPLAY"):
         print("==> starting the app in a window (close it to return here)")
@@ -127,8 +142,8 @@ def run_app(url: str, env: dict, data_dir: Path) -> None:
     print(f"==> no display: running the app headless with {video.name} as the camera;"
           " it signs in as a demo student, passes the dog lesson and syncs")
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", PY, "-m", "app", "--server", url,
-           "--camera-source", str(video), "--autopilot", "dog", "--username", "student01@demo",
-           "--password", "ombro-demo", "--attempts", "1", "--exit-when-synced",
+           "--camera-source", str(video), "--autopilot", "dog", "--username", DEMO_STUDENT,
+           "--password", DEMO_PASSWORD, "--attempts", "1", "--exit-when-synced",
            "--screenshot-dir", str(shots), "--timeout", "180"]
     done = subprocess.run(cmd, env=app_env, cwd=ROOT)
     if done.returncode == 0:

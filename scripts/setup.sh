@@ -8,7 +8,7 @@ GROUPS_="${1:-app,server,train,dev}"
 PY="${PYTHON:-python3}"
 
 # Browser tests, the Kivy app under Xvfb, and the compose-file check need these.
-DEB_PACKAGES=(chromium xvfb xauth libgl1 libegl1 libmtdev1 docker-compose)
+DEB_PACKAGES=(chromium xvfb xauth xsel libgl1 libegl1 libmtdev1 docker-compose)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
