@@ -10,8 +10,8 @@ from ombro_contract.preprocess import PreprocessSpec, preprocess, to_bgr
 from training.presets import ClassificationPresetEval
 
 SPECS = [
-    PreprocessSpec(),
-    PreprocessSpec(threshold="otsu"),
+    PreprocessSpec(),  # Otsu
+    PreprocessSpec(threshold=90),  # HaSPeR's fixed level
     PreprocessSpec(mode="rgb"),
     PreprocessSpec(input_size=96, dilate=0),
 ]
@@ -59,8 +59,7 @@ def test_real_photos_match(real_shadow_images):
 
 def test_silhouette_sees_the_shadow(scenes):
     """Not only equal but meaningful: the dark blob is shadow (low), the lit wall is wall (high)."""
-    spec = PreprocessSpec(threshold="otsu")
-    x = preprocess(scenes[0], spec)
+    x = preprocess(scenes[0], PreprocessSpec(threshold="otsu"))
     levels = np.unique(np.round(x[0], 3))
     assert x.min() < -2.0 and x.max() > 2.0  # both shadow (0) and wall (1) present after normalising
     assert len(levels) > 2  # the resize to the input size keeps soft edges
