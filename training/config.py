@@ -34,9 +34,9 @@ class TrainConfig(BaseModel):
     # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
-    # Otsu, not the contract default 90: it measured best on generated and real shadows
+    # The contract default, Otsu: it measured best on generated and real shadows
     # (docs/training.md, benchmarks/bench_preprocessing_transfer.py).
-    threshold: int | Literal["otsu"] = "otsu"
+    threshold: int | Literal["otsu"] = DEFAULT_SPEC.threshold
     dilate: int = DEFAULT_SPEC.dilate
     # generated data (used when --data is absent)
     synth_per_class: int = Field(200, ge=2)
