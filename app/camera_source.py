@@ -83,6 +83,28 @@ class ImageFolderSource:
         self._frames = []
 
 
+def write_video(frames, path: Path, fps: float = 15.0) -> Path:
+    """Frames as an MJPG .avi for `--camera-source` (demos and tests), written atomically.
+
+    Played forward then backward, so a `VideoFileSource` looping over it never jumps.
+    """
+    frames = list(frames)
+    if not frames:
+        raise CameraSourceError("write_video needs at least one frame")
+    frames += frames[::-1]
+    path = Path(path)
+    h, w = frames[0].shape[:2]
+    tmp = path.with_name(path.stem + ".partial.avi")
+    out = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    if not out.isOpened():
+        raise CameraSourceError(f"cannot write a video at {path}: is the folder writable?")
+    for frame in frames:
+        out.write(frame)
+    out.release()
+    tmp.replace(path)
+    return path
+
+
 class VideoFileSource:
     """A video decoded with OpenCV at its own frame rate; skips frames when the app lags."""
 

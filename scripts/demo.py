@@ -55,22 +55,13 @@ def stable_model(url: str) -> str:
         return f"unknown ({exc})"
 
 
-def demo_video(path: Path, puppet: str = "dog", seconds: float = 12.0, fps: int = 15) -> Path:
+def demo_video(path: Path, puppet: str = "dog", seconds: float = 6.0, fps: int = 15) -> Path:
     """A generated video of a steady dog shadow: the camera of the headless demo."""
-    import cv2
-
+    from app.camera_source import write_video
     from training.synth import render_clip
 
-    if path.exists():
-        return path
-    frames = render_clip(puppet, int(seconds * fps), seed=11, size=320)
-    h, w = frames[0].shape[:2]
-    tmp = path.with_suffix(".tmp.avi")
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    tmp.replace(path)
+    if not path.exists():
+        write_video(render_clip(puppet, int(seconds * fps), seed=11, size=320), path, fps)
     return path
 
 

@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import pytest
 
+from app.camera_source import write_video
 from ombro_contract.paths import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "app"
@@ -68,11 +68,4 @@ def kill_hard(proc: subprocess.Popen) -> None:
 
 
 def write_clip_video(frames, path: Path, fps: float = 15.0) -> Path:
-    """MJPG .avi; played forward then backward so the looping camera never jumps."""
-    frames = list(frames) + list(frames[::-1])
-    h, w = frames[0].shape[:2]
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
-    for f in frames:
-        out.write(f)
-    out.release()
-    return path
+    return write_video(frames, path, fps)

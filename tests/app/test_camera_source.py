@@ -81,3 +81,22 @@ def test_open_source_dispatches_and_errors(tmp_path):
     (tmp_path / "junk.avi").write_bytes(b"junk")
     with pytest.raises(CameraSourceError, match="cannot open video"):
         VideoFileSource(tmp_path / "junk.avi")
+
+
+def test_written_demo_video_plays_back_and_forth(tmp_path):
+    from app.camera_source import VideoFileSource, write_video
+
+    frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(5)]
+    path = write_video(frames, tmp_path / "clip.avi", fps=10.0)
+    cap = cv2.VideoCapture(str(path))
+    means = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        means.append(frame.mean())
+    cap.release()
+    assert len(means) == 10  # forward then backward
+    assert means[:5] == sorted(means[:5]) and means[5:] == sorted(means[5:], reverse=True)
+    assert not list(tmp_path.glob("*.partial.avi"))
+    assert VideoFileSource(path).fps == 10.0
