@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ombro_contract.preprocess import IMAGENET_MEAN, IMAGENET_STD
+
 
 @dataclass(frozen=True)
 class PGDConfig:
@@ -42,8 +44,8 @@ def pgd_attack(
     x: torch.Tensor,
     y: torch.Tensor,
     cfg: PGDConfig,
-    mean=(0.485, 0.456, 0.406),
-    std=(0.229, 0.224, 0.225),
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Return adversarial *normalised* inputs within ``cfg.epsilon`` (pixel L-inf) of ``x``.
