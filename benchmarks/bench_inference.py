@@ -19,11 +19,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from ombro_contract.classifier import PuppetClassifier  # noqa: E402
-from ombro_contract.paths import default_model_path  # noqa: E402
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.paths import default_model_path
 
 
 def time_call(fn, runs: int, warmup: int = 10) -> float:
@@ -59,7 +59,7 @@ def main() -> None:
     try:
         ocv = PuppetClassifier.from_path(fp32, backend="opencv", threads=1)
         rows.append(("opencv dnn fp32", time_call(lambda: ocv.run(x), args.runs)))
-    except Exception as exc:  # report, do not hide, a backend that cannot run here
+    except Exception as exc:  # noqa: BLE001 -- report, do not hide, a backend that cannot run
         print(f"opencv dnn fp32: not run ({exc})")
     try:
         import torch

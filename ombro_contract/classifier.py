@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import cv2
 import numpy as np
 
 from .card import ModelCard, load_verified
 from .errors import ContractMismatchError, NotAnOnnxModelError
-from .labels import PUPPETS
 from .preprocess import PreprocessSpec, preprocess, preprocess_batch
 
 Backend = Literal["onnxruntime", "opencv"]
@@ -53,7 +53,7 @@ class _OrtRunner:
             self.session = ort.InferenceSession(
                 str(path), sess_options=opts, providers=["CPUExecutionProvider"]
             )
-        except Exception as exc:  # onnxruntime raises several private types
+        except Exception as exc:  # noqa: BLE001 -- onnxruntime raises several private types
             raise NotAnOnnxModelError(
                 f"{path.name} could not be loaded as an ONNX model ({type(exc).__name__}: "
                 f"{str(exc).splitlines()[0][:200]}); re-export it with training/export.py"
@@ -108,7 +108,7 @@ class PuppetClassifier:
 
     @classmethod
     def from_path(cls, path: str | Path, backend: Backend = "onnxruntime", threads: int = 1,
-                  warmup: bool = True) -> "PuppetClassifier":
+                  warmup: bool = True) -> PuppetClassifier:
         path = Path(path)
         clf = cls(path, load_verified(path), backend=backend, threads=threads)
         if warmup:

@@ -147,7 +147,8 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
         fp32_tmp.unlink(missing_ok=True)
         raise ExportCheckError(f"fp32 ONNX differs from PyTorch by {diff:.2e} > {FP32_TOLERANCE:g}")
 
-    base = dict(arch=arch, classes=list(PUPPETS), preprocess=spec, input_shape=spec.input_shape,
+    base = dict(  # noqa: C408 -- keyword style reads as a card
+        arch=arch, classes=list(PUPPETS), preprocess=spec, input_shape=spec.input_shape,
                 input_name="input", output_name="logits", outputs="logits",
                 dataset=_dataset_text(ckpt, data_root), training_commit=commit, created=stamp,
                 sha256="0" * 64, size_bytes=0)

@@ -96,7 +96,7 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
         train_sampler = torch.utils.data.DistributedSampler(train_set, seed=cfg.seed, shuffle=True)
     else:
         train_sampler = torch.utils.data.RandomSampler(train_set, generator=g)
-    common = dict(
+    common = dict(  # noqa: C408
         num_workers=cfg.workers,
         pin_memory=device.type == "cuda",
         worker_init_fn=seed_worker,

@@ -16,7 +16,7 @@ from ombro_contract.errors import (
     NotAnOnnxModelError,
 )
 from ombro_contract.labels import PUPPETS
-from tests.model_factory import make_tiny_model, make_tiny_onnx
+from tests.model_factory import make_tiny_model
 
 
 @pytest.fixture
