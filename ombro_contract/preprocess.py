@@ -6,9 +6,11 @@ bilinear resizing on float32 without antialiasing, a strict threshold, a min fil
 dilation of the shadow. The spec travels inside each model card, so a model trained on silhouettes
 is always fed silhouettes, whatever the code default is at the time.
 
-Silhouette mode follows the HaSPeR authors (grayscale, 320x240, threshold 90/255, 3x3 dilation):
+Silhouette mode follows the HaSPeR authors (grayscale, 320x240, threshold, 3x3 dilation):
 wall texture, light colour and shadow opacity stop mattering, which is most of the gap between
-generated and real shadows.
+generated and real shadows. Unlike HaSPeR's fixed level, the default divides out the light on the
+wall and ignores the unlit room around a spotlight first (`ombro_contract.lighting`), because a
+dark room is not a shadow.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ImageDecodeError
+from .lighting import gray_histogram, otsu_threshold, shadow_mask
+
+__all__ = [
+    "DEFAULT_SPEC", "IMAGENET_MEAN", "IMAGENET_STD", "LUMA_WEIGHTS_BGR", "PreprocessSpec",
+    "bilinear_taps", "decode_image", "gray_histogram", "load_image", "luma", "otsu_threshold",
+    "preprocess", "preprocess_batch", "silhouette", "silhouette_image", "to_bgr",
+]
 
 # OpenCV's IPP resize rounds its coordinates differently from OpenCV's own code, and only the latter
 # has a torch twin (see `bilinear_taps`). Without IPP both sides agree to float rounding, and on
@@ -48,6 +57,11 @@ class PreprocessSpec(BaseModel):
     # shadows (docs/training.md: 33 % vs 27 % real top-1 in equal short runs) and keeps the faint
     # shadows of near or large lights that a fixed level loses.
     threshold: int | Literal["otsu"] = Field("otsu", description="gray level (darker is shadow) or 'otsu'")
+    # "even": one threshold over the frame (cards written before lighting existed mean this).
+    # "normalised": divide out the light on the wall and ignore the unlit room around a spot
+    # (mean IoU with the true shadow on generated spotlight scenes: benchmarks/bench_silhouette).
+    lighting: Literal["even", "normalised"] = Field(
+        "even", description="'even' wall or 'normalised' by the estimated light (spotlights)")
     dilate: int = Field(3, ge=0, le=15, description="square kernel that grows the shadow; 0: off")
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
@@ -64,7 +78,8 @@ class PreprocessSpec(BaseModel):
         return (3, self.input_size, self.input_size)
 
 
-DEFAULT_SPEC = PreprocessSpec()
+# What new models are trained with. The field defaults above stay what old cards meant.
+DEFAULT_SPEC = PreprocessSpec(lighting="normalised")
 
 
 def bilinear_taps(src: int, dst: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -138,37 +153,6 @@ def luma(bgr_float: np.ndarray) -> np.ndarray:
     return bgr_float[..., 0] * wb + bgr_float[..., 1] * wg + bgr_float[..., 2] * wr
 
 
-def otsu_threshold(hist: np.ndarray) -> int:
-    """Otsu's threshold from a 256-bin histogram; levels <= t are the dark class.
-
-    Shared by the numpy and torch pipelines so both pick the same level.
-    """
-    hist = np.asarray(hist, dtype=np.float64)
-    total = hist.sum()
-    if total <= 0:
-        return 127
-    levels = np.arange(256, dtype=np.float64)
-    w0 = np.cumsum(hist)
-    m0 = np.cumsum(hist * levels)
-    w1 = total - w0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (m0[-1] * w0 - m0 * total) ** 2 / (w0 * w1)
-    between[~np.isfinite(between)] = -1.0
-    return int(np.argmax(between))
-
-
-def gray_histogram(gray: np.ndarray) -> np.ndarray:
-    levels = np.clip(np.rint(gray), 0, 255).astype(np.int64)
-    return np.bincount(levels.ravel(), minlength=256)
-
-
-def threshold_level(gray: np.ndarray, spec: PreprocessSpec) -> float:
-    """The cut between shadow and wall. Gray levels are compared against t + 0.5: for whole-number
-    levels that is the same rule as `> t`, and it keeps float noise away from the cut."""
-    t = otsu_threshold(gray_histogram(gray)) if spec.threshold == "otsu" else spec.threshold
-    return float(t) + 0.5
-
-
 def silhouette(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
     """Binary mask at `silhouette_size` as float32: 0.0 shadow, 1.0 wall.
 
@@ -177,8 +161,7 @@ def silhouette(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.nda
     """
     bgr = to_bgr(image).astype(np.float32)
     small = cv2.resize(bgr, spec.silhouette_size, interpolation=cv2.INTER_LINEAR)
-    gray = luma(small)
-    mask = (gray > threshold_level(gray, spec)).astype(np.float32)
+    mask = (~shadow_mask(luma(small), spec.threshold, spec.lighting)).astype(np.float32)
     if spec.dilate > 1:
         # Grow the shadow (a min filter on the wall-is-1 mask) so thin fingers and soft edges
         # survive the threshold; the border is ignored, like the torch twin's padding.

@@ -37,6 +37,7 @@ class TrainConfig(BaseModel):
     # The contract default, Otsu: it measured best on generated and real shadows
     # (docs/training.md, benchmarks/bench_preprocessing_transfer.py).
     threshold: int | Literal["otsu"] = DEFAULT_SPEC.threshold
+    lighting: Literal["even", "normalised"] = DEFAULT_SPEC.lighting
     dilate: int = DEFAULT_SPEC.dilate
     # generated data (used when --data is absent)
     synth_per_class: int = Field(200, ge=2)
@@ -59,7 +60,7 @@ class TrainConfig(BaseModel):
 
     def spec(self) -> PreprocessSpec:
         return PreprocessSpec(input_size=self.input_size, mode=self.mode, threshold=self.threshold,
-                              dilate=self.dilate)
+                              lighting=self.lighting, dilate=self.dilate)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TrainConfig:
@@ -92,6 +93,9 @@ class TrainConfig(BaseModel):
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")
+        p.add_argument("--lighting", choices=["even", "normalised"], default=d.lighting,
+                       help="silhouette: one threshold over an evenly lit wall, or divide out "
+                       "the light and ignore the unlit room around a spotlight")
         p.add_argument("--dilate", type=int, default=d.dilate)
         p.add_argument("--synth-per-class", type=int, default=d.synth_per_class,
                        help="generated images per class (train; val gets a quarter)")

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
+from ombro_contract.lighting import shadow_mask
 from ombro_contract.preprocess import (
     DEFAULT_SPEC,
     LUMA_WEIGHTS_BGR,
@@ -63,12 +64,19 @@ def silhouette_tensor(rgb: torch.Tensor, spec: PreprocessSpec) -> torch.Tensor:
     small = resize_bilinear(rgb.float(), h, w)
     wb, wg, wr = (torch.tensor(v, dtype=torch.float32, device=rgb.device) for v in LUMA_WEIGHTS_BGR)
     gray = small[2] * wb + small[1] * wg + small[0] * wr  # same order of roundings as numpy
-    if spec.threshold == "otsu":
-        levels = torch.round(gray).clamp(0, 255).to(torch.int64)
-        t = otsu_threshold(torch.bincount(levels.flatten(), minlength=256).cpu().numpy())
+    if spec.lighting == "normalised":
+        # The lighting analysis is control flow on an 80x60 image (components, hulls, a fitted
+        # spotlight ellipse): it has no tensor form worth writing twice, and sharing the one
+        # implementation removes a whole class of train/serve skew. Only the mask comes back.
+        shadow = shadow_mask(gray.cpu().numpy(), spec.threshold, spec.lighting)
+        mask = torch.from_numpy(~shadow).to(gray.device).float()[None]
     else:
-        t = spec.threshold
-    mask = (gray > t + 0.5).float()[None]
+        if spec.threshold == "otsu":
+            levels = torch.round(gray).clamp(0, 255).to(torch.int64)
+            t = otsu_threshold(torch.bincount(levels.flatten(), minlength=256).cpu().numpy())
+        else:
+            t = spec.threshold
+        mask = (gray > t + 0.5).float()[None]
     if spec.dilate > 1:
         mask = -F.max_pool2d(-mask[None], spec.dilate, stride=1, padding=spec.dilate // 2)[0]
     return mask

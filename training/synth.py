@@ -6,7 +6,13 @@ and writes the HaSPeR folder layout, so the training loader reads generated and 
 
     DIR/train/<puppet>/*.png   DIR/val/<puppet>/*.png   (15 classes, ImageFolder-ready)
     DIR/none/train/*.png       DIR/none/val/*.png       (no puppet; kept out of train/ and val/)
+    DIR/truth/<split>/<puppet>/*.png                        (part map of each image, see below)
     DIR/manifest.json          DIR/contact_sheet.png
+
+Each image's part map (same name, under truth/) is a uint8 PNG holding, per pixel, the id of
+the animal part whose shadow falls there (`training/shadowgen/parts.py`: 0 no shadow, then arm,
+head, body, ears, ...), and 255 where a shadow falls but no light reaches it to show it
+(outside a spotlight's disc). `load_truth` reads one back as (part ids, visible shadow mask).
 
 Usage:
     python training/synth.py --out data/synth --per-class 200 --seed 0 --size 224
@@ -41,11 +47,14 @@ from training.shadowgen.assets import (
     write_overview,
     write_reference_assets,
 )
-from training.shadowgen.render import frame_size, render_clip_frames, render_sample
+from training.shadowgen.parts import PARTS
+from training.shadowgen.render import frame_size, render_clip_frames, render_photo, render_sample
 
 GENERATOR_VERSION = "2.1.0"
 SPLITS = ("train", "val")
 NONE_DIR = "none"
+TRUTH_DIR = "truth"
+UNSEEN = 255  # part-map value: shadow that no light reaches, so nobody can see it
 _NONE_ID = len(PUPPETS)  # the 'none' set's class id in seeds; never a model output
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
 
@@ -127,11 +136,34 @@ def image_rng(seed: int, split: str, class_id: int, index: int) -> np.random.Gen
     return np.random.default_rng([int(seed), SPLITS.index(split), class_id, index])
 
 
-def _render_task(task: tuple[int, str, int, str | None, int, int, str]) -> str:
-    seed, split, class_id, puppet, index, size, path = task
-    img = render_sample(puppet, image_rng(seed, split, class_id, index), size)
-    if not cv2.imwrite(path, img, _PNG_PARAMS):
+def truth_path(root: Path, image_path: Path) -> Path:
+    """Where the part map of `root/<split>/.../<name>.png` lives: `root/truth/<split>/...`."""
+    return root / TRUTH_DIR / image_path.relative_to(root)
+
+
+def encode_truth(labels: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    return np.where((labels > 0) & ~visible, UNSEEN, labels).astype(np.uint8)
+
+
+def load_truth(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """(part ids, visible shadow mask) of one generated image from its part-map PNG."""
+    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise FileNotFoundError(f"no part map at {path}: generate the dataset with synth.py")
+    visible = (raw > 0) & (raw != UNSEEN)
+    return np.where(visible, raw, 0).astype(np.uint8), visible
+
+
+def _write_png(path: Path, img: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), img, _PNG_PARAMS):
         raise OSError(f"could not write {path}: is the disk full or the folder read-only?")
+
+
+def _render_task(task: tuple[int, str, int, str | None, int, int, str, str]) -> str:
+    seed, split, class_id, puppet, index, size, path, truth = task
+    photo = render_photo(puppet, image_rng(seed, split, class_id, index), size)
+    _write_png(Path(path), photo.image)
+    _write_png(Path(truth), encode_truth(photo.labels, photo.visible))
     return path
 
 
@@ -155,7 +187,7 @@ def _check_writable(out: Path) -> None:
 def _clear_previous(out: Path, overwrite: bool) -> None:
     """Refuse to mix two generations in one folder; with `overwrite`, remove only what a
     previous run of this generator wrote (never other files)."""
-    ours = [out / d for d in (*SPLITS, NONE_DIR)] + [out / "manifest.json",
+    ours = [out / d for d in (*SPLITS, NONE_DIR, TRUTH_DIR)] + [out / "manifest.json",
                                                      out / "contact_sheet.png"]
     present = [p for p in ours if p.exists()]
     if not present:
@@ -174,21 +206,18 @@ def _clear_previous(out: Path, overwrite: bool) -> None:
 
 def _tasks(settings: SynthSettings, out: Path) -> list[tuple]:
     counts = settings.split_counts()
+    groups = [(split, puppet_index(p), p, out / split / p)
+              for split in SPLITS for p in settings.classes]
+    if settings.include_none:
+        groups += [(split, _NONE_ID, None, out / NONE_DIR / split) for split in SPLITS]
     tasks = []
-    for split in SPLITS:
-        for puppet in settings.classes:
-            folder = out / split / puppet
-            folder.mkdir(parents=True, exist_ok=True)
-            cid = puppet_index(puppet)
-            for i in range(counts[split]):
-                path = folder / f"{puppet}_{i:05d}.png"
-                tasks.append((settings.seed, split, cid, puppet, i, settings.size, str(path)))
-        if settings.include_none:
-            folder = out / NONE_DIR / split
-            folder.mkdir(parents=True, exist_ok=True)
-            for i in range(counts[split]):
-                path = folder / f"none_{i:05d}.png"
-                tasks.append((settings.seed, split, _NONE_ID, None, i, settings.size, str(path)))
+    for split, cid, puppet, folder in groups:
+        folder.mkdir(parents=True, exist_ok=True)
+        truth_path(out, folder).mkdir(parents=True, exist_ok=True)
+        for i in range(counts[split]):
+            path = folder / f"{puppet or 'none'}_{i:05d}.png"
+            tasks.append((settings.seed, split, cid, puppet, i, settings.size, str(path),
+                          str(truth_path(out, path))))
     return tasks
 
 
@@ -213,7 +242,9 @@ def build_manifest(settings: SynthSettings) -> dict:
             "train": "train/<puppet>/<puppet>_NNNNN.png",
             "val": "val/<puppet>/<puppet>_NNNNN.png",
             NONE_DIR: "none/<split>/none_NNNNN.png (no puppet; not a 16th class)",
+            TRUTH_DIR: "truth/<same path as the image>: uint8 part ids, 255 = unseen shadow",
         },
+        "parts": list(PARTS),
     }
 
 

@@ -10,7 +10,8 @@ from ombro_contract.preprocess import PreprocessSpec, preprocess, to_bgr
 from training.presets import ClassificationPresetEval
 
 SPECS = [
-    PreprocessSpec(),  # Otsu
+    PreprocessSpec(lighting="normalised"),  # the default for new models
+    PreprocessSpec(),  # Otsu on an evenly lit wall (old cards)
     PreprocessSpec(threshold=90),  # HaSPeR's fixed level
     PreprocessSpec(mode="rgb"),
     PreprocessSpec(input_size=96, dilate=0),
@@ -29,7 +30,7 @@ def torch_side(image_as_stored: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     return ClassificationPresetEval(spec)(chw).numpy()
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.mode}-{s.threshold}-{s.input_size}")
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.mode}-{s.threshold}-{s.lighting}-{s.input_size}")
 def test_bgr_scenes_match(scenes, spec):
     for img in scenes:
         a, b = preprocess(img, spec), torch_side(img, spec)
@@ -37,7 +38,7 @@ def test_bgr_scenes_match(scenes, spec):
         assert np.abs(a - b).max() <= TOL, img.shape
 
 
-@pytest.mark.parametrize("spec", SPECS[:3], ids=lambda s: f"{s.mode}-{s.threshold}")
+@pytest.mark.parametrize("spec", SPECS[:4], ids=lambda s: f"{s.mode}-{s.threshold}-{s.lighting}")
 def test_gray_and_bgra_inputs_match(scenes, spec):
     for img in scenes[:3]:
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
@@ -52,9 +53,20 @@ def test_gray_and_bgra_inputs_match(scenes, spec):
 def test_real_photos_match(real_shadow_images):
     if not real_shadow_images:
         pytest.skip("../shared/real-shadows is absent on this machine (set OMBRO_REAL_SHADOWS)")
-    for spec in SPECS[:3]:
+    for spec in SPECS[:4]:
         for img in real_shadow_images:
             assert np.abs(preprocess(img, spec) - torch_side(img, spec)).max() <= TOL
+
+
+def test_spotlight_scenes_match():
+    """The lighting analysis takes branches (a fitted disc, room kept or dropped) that plain
+    scenes never reach; generated spotlight and vignette frames exercise them."""
+    from training.shadowgen.render import render_photo
+
+    spec = PreprocessSpec(lighting="normalised")
+    for i, lighting in enumerate(["spot", "vignette"] * 4):
+        img = render_photo("swan", np.random.default_rng(i), 320, lighting=lighting).image
+        assert np.abs(preprocess(img, spec) - torch_side(img, spec)).max() <= TOL
 
 
 def test_silhouette_sees_the_shadow(scenes):

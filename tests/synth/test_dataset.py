@@ -35,6 +35,27 @@ def test_none_frames_stay_out_of_the_class_folders(tiny_dataset):
     assert len(list((out / "none").rglob("none_*.png"))) == 3
 
 
+def test_every_image_has_a_part_map_of_its_size(tiny_dataset):
+    import cv2
+    import numpy as np
+
+    from training.shadowgen.parts import PARTS
+    from training.synth import load_truth, truth_path
+
+    out, manifest = tiny_dataset
+    assert manifest["parts"] == list(PARTS)
+    images = [p for p in out.rglob("*.png") if "truth" not in p.parts and p.name != "contact_sheet.png"]
+    assert len(images) == 15 * 3 + 3
+    seen_parts = set()
+    for image in images:
+        labels, visible = load_truth(truth_path(out, image))
+        assert labels.shape == cv2.imread(str(image)).shape[:2]
+        assert visible.dtype == bool and (labels[visible] > 0).all() and (labels[~visible] == 0).all()
+        seen_parts |= set(np.unique(labels).tolist())
+    # the maps name real animal parts, not just "shadow"
+    assert {PARTS.index("ears"), PARTS.index("head")} <= seen_parts
+
+
 def test_frames_are_4_by_3_at_the_requested_long_side(tiny_dataset):
     import cv2
 
@@ -50,7 +71,8 @@ def test_same_seed_gives_identical_bytes_regardless_of_workers(tmp_path, tiny_da
     generate_dataset(second, per_class=3, seed=11, size=64, val_fraction=0.34, workers=2,
                      progress=False)
     a, b = _files(first), _files(second)
-    assert len(a) == 15 * 3 + 3 + 1  # images, none frames, contact sheet
+    # images and none frames, each with its part map, and the contact sheet
+    assert len(a) == 2 * (15 * 3 + 3) + 1
     assert a == b
     assert (first / "manifest.json").read_bytes() == (second / "manifest.json").read_bytes()
 

@@ -7,8 +7,16 @@ import pytest
 
 from ombro_contract.errors import UnknownPuppetError
 from ombro_contract.labels import PUPPETS
-from training.shadowgen.poses import POSES
-from training.shadowgen.render import frame_size, pose_mask, reference_sample, sample_pose
+from training.shadowgen.poses import FORMS, POSES
+from training.shadowgen.render import (
+    frame_size,
+    pick_form,
+    pose_mask,
+    pose_mask_and_labels,
+    reference_sample,
+    render_photo,
+    sample_pose,
+)
 from training.synth import ShadowRenderer, render_clip
 
 
@@ -65,14 +73,41 @@ def test_clip_frames_move_slowly_and_are_reproducible():
     assert all(np.array_equal(a, b) for a, b in zip(frames, render_clip("dog", 6, 9, 96)))
 
 
-def test_alternate_poses_are_used_for_part_of_the_samples():
-    bird = POSES["bird"]
-    assert bird.alternates, "bird has a side-view alternate"
+def test_every_puppet_has_several_forms_with_sources_and_parts():
+    for puppet, forms in FORMS.items():
+        assert forms[0] is POSES[puppet]
+        names = [f.name for f in forms]
+        assert len(set(names)) == len(names), f"{puppet}: two forms share a name"
+        for form in forms:
+            assert form.source, f"{puppet} / {form.name}: say which tutorial or photo it follows"
+            assert form.parts, f"{puppet} / {form.name}: name the animal parts"
+
+
+def test_forms_are_drawn_by_weight_and_a_clip_keeps_one_form():
+    forms = FORMS["cow"]
+    assert len(forms) >= 2
     rng = np.random.default_rng(0)
-    # Main bird: first forearm deviated -25 degrees; the side view: -80 (jitter sigma ~10).
-    devs = [sample_pose("bird", rng).pose.hands[0].wrist_dev for _ in range(60)]
-    side_views = sum(d < -52 for d in devs)
-    assert 10 <= side_views <= 40, side_views
-    clip_devs = [sample_pose("bird", rng, alternates=False).pose.hands[0].wrist_dev
-                 for _ in range(30)]
-    assert all(d > -52 for d in clip_devs)
+    picks = [pick_form("cow", rng).name for _ in range(400)]
+    weights = np.array([f.weight for f in forms])
+    for form, w in zip(forms, weights / weights.sum()):
+        assert abs(picks.count(form.name) / 400 - w) < 0.08, (form.name, picks.count(form.name))
+    fixed = [sample_pose("cow", rng, form=forms[1]).pose.name for _ in range(10)]
+    assert set(fixed) == {forms[1].name}
+
+
+def test_part_maps_follow_the_pose_table():
+    from training.shadowgen.parts import PART_ID
+
+    mask, labels = pose_mask_and_labels(reference_sample("rabbit"), (160, 120))
+    covered = mask >= 0.5
+    assert (labels[covered] > 0).all() and (labels[~covered] == 0).all()
+    ears = (labels == PART_ID["ears"]).mean()
+    assert 0.01 < ears < covered.mean() / 2, ears  # two fingers, not the whole hand
+
+
+@pytest.mark.parametrize("lighting", ["spot", "vignette"])
+def test_truth_marks_shadow_outside_the_light_as_unseen(lighting):
+    photo = render_photo("dog", np.random.default_rng(3), 160, lighting=lighting)
+    assert photo.image.shape[:2] == photo.labels.shape == photo.visible.shape
+    assert photo.visible.any()
+    assert not (photo.visible & (photo.labels == 0)).any()

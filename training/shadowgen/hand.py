@@ -94,13 +94,20 @@ class HandPose:
 
 @dataclass(frozen=True)
 class Proportions:
-    """Per-sample anatomy: hand size, finger length and width; 1.0 is the average hand."""
+    """One performer's anatomy and clothes; 1.0 is the average adult hand.
+
+    A child's hand has shorter, relatively thicker fingers and a slimmer forearm; a sleeve or a
+    cuff is a wider tube around the forearm that starts `sleeve` palm lengths from the wrist
+    (0: bare arm). Real frames show all of these, and a model that saw only one hand learns it.
+    """
 
     scale: float = 1.0
     finger_length: float = 1.0
     finger_width: float = 1.0
     palm_width: float = 1.0
     forearm_width: float = 1.0
+    sleeve: float = 0.0
+    sleeve_width: float = 1.6
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,11 @@ def hand_parts(pose: HandPose, props: Proportions = Proportions()) -> list[Part]
     d_arm = _bend(d_arm, np.array([1.0, 0.0, 0.0]), pose.wrist_dev)
     aw = 0.3 * props.forearm_width * props.palm_width
     segments.append((np.zeros(3), d_arm * pose.forearm_length, aw, aw * 1.5, "forearm"))
+    if 0.0 < props.sleeve < pose.forearm_length:
+        start = props.sleeve / pose.forearm_length
+        r_start = aw * (1.0 + 0.5 * start) * props.sleeve_width
+        segments.append((d_arm * props.sleeve, d_arm * pose.forearm_length * 1.3, r_start,
+                         r_start * 1.15, "sleeve"))
 
     parts: list[Part] = []
     for a, b, ra, rb, name in segments:

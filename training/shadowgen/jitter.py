@@ -66,6 +66,12 @@ def jitter_hand(hand: HandPose, rng: np.random.Generator, strength: float = 1.0,
     thumb = _jitter_dataclass(hand.thumb, _THUMB_SIGMA, rng, strength)
     changes["thumb"] = _blend(thumb, _RELAXED_THUMB, relax) if relax else thumb
     changes["fingers"] = new_fingers
+    # Each hand at its own distance from the light casts a shadow of its own size; the forearm
+    # swings at the wrist, so the arm enters from any edge while the animal keeps its shape.
+    changes["scale"] = hand.scale * float(np.exp(rng.normal(0.0, 0.08 * strength)))
+    changes["wrist_flex"] += float(rng.normal(0.0, 12.0 * strength))
+    changes["wrist_dev"] += float(rng.normal(0.0, 12.0 * strength))
+    changes["forearm_length"] = hand.forearm_length * float(rng.uniform(0.8, 1.5))
     return replace(hand, **changes)
 
 
@@ -77,22 +83,31 @@ def jitter_pose(pose: PuppetPose, rng: np.random.Generator, strength: float = 1.
 
 
 def sample_proportions(rng: np.random.Generator) -> Proportions:
+    """One performer: an adult or a child, thin or thick fingers, bare arm, sleeve or cuff."""
+    child = rng.random() < 0.3
+    sleeve = 0.0
+    if rng.random() < 0.4:
+        # A cuff just above the wrist or a sleeve pushed up the forearm.
+        sleeve = float(rng.uniform(0.25, 1.0) if rng.random() < 0.5 else rng.uniform(1.0, 3.0))
     return Proportions(
         scale=1.0,
-        finger_length=float(rng.uniform(0.88, 1.12)),
-        finger_width=float(rng.uniform(0.85, 1.25)),
-        palm_width=float(rng.uniform(0.9, 1.1)),
-        forearm_width=float(rng.uniform(0.85, 1.25)),
+        finger_length=float(rng.uniform(0.8, 0.98) if child else rng.uniform(0.9, 1.15)),
+        finger_width=float(rng.uniform(1.0, 1.35) if child else rng.uniform(0.8, 1.25)),
+        palm_width=float(rng.uniform(0.95, 1.15) if child else rng.uniform(0.85, 1.12)),
+        forearm_width=float(rng.uniform(0.7, 1.0) if child else rng.uniform(0.85, 1.35)),
+        sleeve=sleeve,
+        sleeve_width=float(rng.uniform(1.3, 2.0)),
     )
 
 
 def sample_placement(rng: np.random.Generator) -> Placement:
-    # Real frames are framed on the puppet and often crop the forearm or an ear.
+    """Real frames are framed on the puppet at any tilt of the phone, often cropping the forearm,
+    an ear or the nose at the frame border."""
     return Placement(
-        fill=float(rng.uniform(0.55, 1.1)),
-        dx=float(rng.normal(0.0, 0.09)),
-        dy=float(rng.normal(0.0, 0.08)),
-        angle=float(rng.normal(0.0, 12.0)),
+        fill=float(rng.uniform(0.5, 1.2)),
+        dx=float(rng.normal(0.0, 0.1)),
+        dy=float(rng.normal(0.0, 0.09)),
+        angle=float(rng.uniform(-30.0, 30.0) if rng.random() < 0.6 else rng.normal(0.0, 8.0)),
         flip=bool(rng.random() < 0.5),
     )
 

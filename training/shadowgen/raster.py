@@ -66,11 +66,39 @@ def draw_mask(parts: list[Part], holes: list[tuple[np.ndarray, float]], m: np.nd
     return small.astype(np.float32) * (1.0 / 255.0)
 
 
-def bounds(parts: list[Part], skip: str = "forearm") -> tuple[np.ndarray, np.ndarray]:
-    """Wall-space bounding box of the hands, ignoring forearms (they run out of frame)."""
+def draw_labels(parts: list[Part], labels: list[int], holes: list[tuple[np.ndarray, float]],
+                m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Part map (H, W) uint8: which labelled part casts each pixel's shadow, 0 where none.
+
+    Drawn like `draw_mask` (same supersampling, holes, order), so a pixel's label and its coverage
+    come from the same polygons. Parts nearer the light are drawn last: where two parts overlap,
+    the shadow's outline there is the nearer part's.
+    """
+    w, h = size
+    ss = SUPERSAMPLE
+    big = np.zeros((h * ss, w * ss), np.uint8)
+    mss = m * ss
+    for i in sorted(range(len(parts)), key=lambda i: parts[i].depth):
+        cv2.fillConvexPoly(big, _fixed(part_polygon(parts[i], mss)), int(labels[i]), cv2.LINE_8,
+                           _SHIFT)
+    scale = float(np.sqrt(abs(np.linalg.det(mss[:, :2]))))
+    for centre, radius in holes:
+        c = _apply(mss, centre[None])[0]
+        r = radius * scale
+        axes = (max(1, round(r * 1.5 * (1 << _SHIFT))), max(1, round(r * (1 << _SHIFT))))
+        cv2.ellipse(big, tuple(int(v) for v in _fixed(c)), axes, 0, 0, 360, 0, -1, cv2.LINE_8,
+                    _SHIFT)
+    return cv2.resize(big, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def bounds(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-space bounding box of the hands, ignoring forearms and sleeves (they run out of
+    frame)."""
     pts = []
     for part in parts:
-        if part.name == skip:
+        if part.name == "sleeve":
+            continue
+        if part.name == "forearm":
             # The first stretch of the forearm belongs to the silhouette (the neck of a swan).
             a, b = part.points
             pts.append(a + (b - a) * 0.12)

@@ -51,7 +51,19 @@ def kelvin_to_bgr(kelvin: float) -> tuple[float, float, float]:
     return float(rgb[2]), float(rgb[1]), float(rgb[0])
 
 
-def sample_scene(rng: np.random.Generator) -> Scene:
+LIGHTINGS = ("spot", "vignette")
+
+
+def sample_scene(rng: np.random.Generator, focus: tuple[float, float, float, float] | None = None,
+                 lighting: str | None = None) -> Scene:
+    """A random room. `focus` is the puppet's box (centre x, centre y, half width, half height,
+    as fractions of the frame width and height): a performer aims the spotlight at the hands,
+    so a spot's disc is centred near them and usually holds the whole animal.
+    `lighting` picks the hard cases ('spot': a lit disc in a dark room; 'vignette': strong
+    fall-off to the corners); the renderer decides how often (`render.SPOT_FRACTION`), since a
+    spotlit puppet is also framed smaller."""
+    if lighting is not None and lighting not in LIGHTINGS:
+        raise ValueError(f"lighting must be one of {LIGHTINGS} or None, got {lighting!r}")
     if rng.random() < 0.65:
         albedo = _NEUTRAL_WALLS[rng.integers(len(_NEUTRAL_WALLS))]
     else:
@@ -73,12 +85,19 @@ def sample_scene(rng: np.random.Generator) -> Scene:
     opacity = float(rng.uniform(0.8, 0.98) if sharp else rng.uniform(0.45, 0.8))
     softness = float(rng.uniform(0.0, 0.005) if sharp else rng.uniform(0.002, 0.016))
     spot = None
-    if rng.random() < 0.35:
-        spot = (float(rng.normal(0.5, 0.08)), float(rng.normal(0.5, 0.08)),
-                float(rng.uniform(0.38, 0.75)), float(rng.uniform(0.45, 0.8)),
-                float(rng.uniform(0.02, 0.12)), float(rng.uniform(0.03, 0.35)))
-    gradient = (float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.0, 0.35)),
-                float(rng.uniform(0.0, 0.6)))
+    if lighting == "spot":
+        # A lit disc in a dark room: the dark outside is often much darker than the shadow.
+        fx, fy, hw, hh = focus if focus is not None else (0.5, 0.5, 0.3, 0.3)
+        # Disc radii as fractions of the width (rx) and height (ry); most discs hold the whole
+        # puppet, some are smaller and cut it (the arm, an ear) where their light ends.
+        grow = float(rng.uniform(1.0, 1.6) if rng.random() < 0.8 else rng.uniform(0.6, 1.0))
+        rx = float(np.clip(max(hw, 0.75 * hh) * 1.3 * grow, 0.25, 0.9))
+        ry = float(np.clip(rx * rng.uniform(0.85, 1.3), 0.25, 0.9))
+        spot = (float(fx + rng.normal(0.0, 0.05)), float(fy + rng.normal(0.0, 0.05)), rx, ry,
+                float(rng.uniform(0.02, 0.15)), float(0.35 * rng.random() ** 2))
+    strong = rng.random() < 0.3 or lighting == "vignette"
+    vignette = float(rng.uniform(0.5, 0.9) if strong else rng.uniform(0.0, 0.5))
+    gradient = (float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.0, 0.4)), vignette)
     return Scene(
         albedo=albedo, light=light, ambient=ambient,
         spread=float(rng.choice([0.0, rng.uniform(0.0, 0.02)])),
@@ -139,13 +158,17 @@ def _clutter(img: np.ndarray, rng: np.random.Generator) -> None:
                     colour.tolist(), -1, cv2.LINE_AA)
 
 
-def _perspective(img: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
-    h, w = img.shape[:2]
+def _perspective(w: int, h: int, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """A phone held not quite square to the wall: a random homography."""
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = src + rng.uniform(-amount, amount, (4, 2)).astype(np.float32) * np.float32([w, h])
-    m = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT)
+    return cv2.getPerspectiveTransform(src, dst)
+
+
+def _warp(img: np.ndarray, m: np.ndarray, nearest: bool = False) -> np.ndarray:
+    h, w = img.shape[:2]
+    flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    return cv2.warpPerspective(img, m, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT)
 
 
 def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -159,48 +182,82 @@ def _motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.filter2D(img, -1, k / max(k.sum(), 1e-6))
 
 
-def _wobble(mask: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
-    """Bend the shadow by a smooth random field: real hands are rounder and less regular
-    than capsules, and a wall is never perfectly flat."""
-    h, w = mask.shape
+def _wobble(w: int, h: int, rng: np.random.Generator, amount: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth random displacement field (remap maps) that bends the shadow: real hands are
+    rounder and less regular than capsules, and a wall is never perfectly flat."""
     fields = rng.standard_normal((2, 4, 5)).astype(np.float32) * np.float32(amount * w)
     dx = cv2.resize(fields[0], (w, h), interpolation=cv2.INTER_CUBIC)
     dy = cv2.resize(fields[1], (w, h), interpolation=cv2.INTER_CUBIC)
-    xs = np.arange(w, dtype=np.float32)[None, :] + dx
-    ys = np.arange(h, dtype=np.float32)[:, None] + dy
-    return cv2.remap(mask, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return (np.arange(w, dtype=np.float32)[None, :] + dx,
+            np.arange(h, dtype=np.float32)[:, None] + dy)
 
 
-def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
-            effects: bool = True, noise_rng: np.random.Generator | None = None) -> np.ndarray:
-    """Photograph the shadow `mask` (float32 coverage 0-1) on the scene's wall -> BGR uint8.
+@dataclass(frozen=True)
+class Photo:
+    """A photographed wall and the truth about it.
+
+    `labels` is the part map (`shadowgen.parts` ids, 0 where no shadow falls) moved exactly as
+    the shadow was (outline wobble, growth, camera tilt); `visible` is where a shadow can be
+    seen at all: covered, and lit by at least `VISIBLE_LIGHT` of the brightest direct light in
+    the frame. Outside a spotlight's disc no light falls, so no shadow can be told from the
+    dark room there; a silhouette is measured against `visible`.
+    """
+
+    image: np.ndarray
+    labels: np.ndarray
+    visible: np.ndarray
+
+
+VISIBLE_LIGHT = 0.25
+
+
+def photograph(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
+               effects: bool = True, noise_rng: np.random.Generator | None = None,
+               labels: np.ndarray | None = None) -> Photo:
+    """Photograph the shadow `mask` (float32 coverage 0-1) on the scene's wall.
 
     `rng` drives only per-frame camera effects (tilt, blur, noise, JPEG, clutter), so a clip can
     keep its room while frames vary; `noise_rng`, when given, draws only the sensor noise (a
-    clip passes the same `rng` state every frame and a fresh `noise_rng`).
+    clip passes the same `rng` state every frame and a fresh `noise_rng`). `labels` is the part
+    map drawn with `mask`; without one, the mask itself labels every shadow pixel 1.
     """
     h, w = mask.shape
+    if labels is None:
+        labels = (mask >= 0.5).astype(np.uint8)
     if effects and rng.random() < 0.7:
-        mask = _wobble(mask, rng, float(rng.uniform(0.0, 0.012)))
+        xs, ys = _wobble(w, h, rng, float(rng.uniform(0.0, 0.012)))
+        mask = cv2.remap(mask, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        labels = cv2.remap(labels, xs, ys, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
     grow = round(scene.spread * w)
     if grow >= 1:
         # A light larger than a point, or close to the hand, fattens fingers and closes gaps.
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
         mask = cv2.dilate(mask, kernel)
+        labels = cv2.dilate(labels, kernel)
+    covered = mask >= 0.5
+    labels = np.where(covered, labels, 0).astype(np.uint8)
     if scene.softness > 0:
         sigma = scene.softness * w
         if sigma > 0.3:
             mask = cv2.GaussianBlur(mask, (0, 0), sigma)
-    direct = _lighting(scene, w, h) * scene.brightness * (1.0 - scene.opacity * mask)
+    light = _lighting(scene, w, h)
+    direct = light * scene.brightness * (1.0 - scene.opacity * mask)
     albedo = np.array(scene.albedo, np.float32)
     img = direct[..., None] * (albedo * np.array(scene.light, np.float32))
     img += albedo * np.array(scene.ambient, np.float32)
     img *= _texture(scene, w, h)[..., None]
+    lit = light >= VISIBLE_LIGHT * float(light.max())
     if effects:
         if rng.random() < 0.2:
+            before = img.copy()
             _clutter(img, rng)
+            lit &= ~(img != before).any(axis=2)  # a door frame hides the wall behind it
         if rng.random() < 0.7:
-            img = _perspective(img, rng, float(rng.uniform(0.01, 0.06)))
+            tilt = _perspective(w, h, rng, float(rng.uniform(0.01, 0.06)))
+            img = _warp(img, tilt)
+            labels = _warp(labels, tilt, nearest=True)
+            lit = _warp(lit.astype(np.uint8), tilt, nearest=True).astype(bool)
         if rng.random() < 0.2:
             img = _motion_blur(img, rng)
         sigma = float(rng.uniform(0.002, 0.02))
@@ -214,4 +271,10 @@ def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
             out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return out
+    return Photo(image=out, labels=labels, visible=(labels > 0) & lit)
+
+
+def compose(mask: np.ndarray, scene: Scene, rng: np.random.Generator,
+            effects: bool = True, noise_rng: np.random.Generator | None = None) -> np.ndarray:
+    """Only the photograph's pixels (BGR uint8), for callers that need no truth."""
+    return photograph(mask, scene, rng, effects, noise_rng).image

@@ -1,0 +1,197 @@
+"""Which dark pixels are a shadow, and which are only a room the light does not reach.
+
+A single threshold over the frame assumes an evenly lit wall. Real hand shadows are often made in
+a spotlight: a lit disc in a dark room. Thresholded as a whole, the dark room becomes "shadow",
+and the network sees a black frame with a white hole in which the puppet is a bump on the edge.
+Vignetting and uneven light do the same in milder form.
+
+The physics gives the way out: a shadow can only be seen where light falls. So this module
+
+1. finds the lit wall (bright at a coarse 80x60 scale, ignoring thin bright strips along the
+   frame edge such as a window or a door frame),
+2. takes the region the light reaches: the convex hull of the lit wall (a shadow is a bite out
+   of the light, so the hull closes over it), widened to the spotlight's ellipse when the edge
+   of a disc shows (fitted robustly, so the shadow's own outline does not bend it),
+3. calls each dark area outside that region "room" when the border it shares with the region
+   is mostly lit wall (the edge of a disc or of a vignette) and keeps it when the border runs
+   through shadow (a forearm that reaches past a corner),
+4. divides the frame by a smooth estimate of the light on the wall (normalised convolution of
+   the lit pixels), so a shadow is "much darker than the wall around it" rather than "darker
+   than one number", and thresholds that ratio inside the lit region only.
+
+It works on the small gray image that both preprocessing pipelines compute (numpy in the app and
+server, torch in training); both call `shadow_mask`, so the two cannot drift apart. Measured
+against the generator's true masks in `benchmarks/bench_silhouette.py`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+ANALYSIS_SIZE = (80, 60)  # (width, height) of the coarse lighting analysis
+WALL_LEVEL = 200.0  # the normalised gray level of an evenly lit wall
+_K3 = np.ones((3, 3), np.uint8)
+_MIN_LIT_FRACTION = 0.015  # smaller lit specks are noise or a lamp, not the wall
+_RANSAC_ITERATIONS = 32
+_ELLIPSE_TOLERANCE = 1.0  # analysis pixels
+_LIGHT_SIGMA = 8.0  # analysis pixels; the light on a wall changes slowly
+# A dark area outside the lit region is room when this much of its border is lit wall: less
+# with a fitted spotlight disc (its edge is the proof), more without one.
+_ROOM_BORDER_LIT = (0.3, 0.6)
+
+
+def otsu_threshold(hist: np.ndarray) -> int:
+    """Otsu's threshold from a 256-bin histogram; levels <= t are the dark class."""
+    hist = np.asarray(hist, dtype=np.float64)
+    total = hist.sum()
+    if total <= 0:
+        return 127
+    levels = np.arange(256, dtype=np.float64)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (m0[-1] * w0 - m0 * total) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = -1.0
+    return int(np.argmax(between))
+
+
+def gray_histogram(gray: np.ndarray) -> np.ndarray:
+    levels = np.clip(np.rint(gray), 0, 255).astype(np.int64)
+    return np.bincount(levels.ravel(), minlength=256)
+
+
+def _lit_wall(lit: np.ndarray) -> np.ndarray | None:
+    """The lit components that are wall: big enough, and not a thin strip along one edge."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(lit, connectivity=8)
+    if n <= 1:
+        return None
+    h, w = lit.shape
+    x, y, bw, bh, area = (stats[1:, i] for i in range(5))
+    strip_h = ((y == 0) | (y + bh == h)) & (bw > 0.5 * w) & (bh < 0.2 * h)
+    strip_v = ((x == 0) | (x + bw == w)) & (bh > 0.5 * h) & (bw < 0.2 * w)
+    keep = (area >= _MIN_LIT_FRACTION * h * w) & ~strip_h & ~strip_v
+    if not keep.any():
+        keep = area == area.max()
+    return np.concatenate([[False], keep])[labels].astype(np.uint8)
+
+
+def _ellipse_deviation(points: np.ndarray, ellipses: np.ndarray) -> np.ndarray:
+    """Approximate distance (pixels) of each point to each ellipse: (E, N) for E ellipses given
+    as rows (cx, cy, width, height, angle in degrees) as cv2.fitEllipse returns them."""
+    cx, cy, a, b, ang = (ellipses[:, i:i + 1] for i in range(5))
+    t = np.radians(ang)
+    c, s = np.cos(t), np.sin(t)
+    dx, dy = points[None, :, 0] - cx, points[None, :, 1] - cy
+    ra, rb = np.maximum(a / 2, 1e-3), np.maximum(b / 2, 1e-3)
+    u, v = (dx * c + dy * s) / ra, (-dx * s + dy * c) / rb
+    return np.abs(np.sqrt(u * u + v * v) - 1.0) * np.minimum(ra, rb)
+
+
+def _spotlight(lit: np.ndarray) -> np.ndarray | None:
+    """The spotlight's disc (uint8 mask) when the lit wall's outline shows an elliptic edge.
+
+    Candidate edge points are outline points on the lit wall's convex hull (a shadow bites
+    inward, so its outline leaves the hull) away from the frame border. A seeded RANSAC picks
+    the ellipse most of them lie on; it is kept only if it holds nearly all the lit wall.
+    """
+    h, w = lit.shape
+    contours, _ = cv2.findContours(lit, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    pts = np.concatenate([c.reshape(-1, 2) for c in contours])
+    outline = np.full(lit.shape, 255, np.uint8)
+    cv2.polylines(outline, [cv2.convexHull(pts)], True, 0)
+    on_hull = cv2.distanceTransform(outline, cv2.DIST_L2, 3)[pts[:, 1], pts[:, 0]] <= 1.0
+    inner = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
+    pts = pts[on_hull & inner].astype(np.float32)
+    if len(pts) < 20:
+        return None
+    # Same frame, same answer: the samples are drawn from a fixed seed.
+    samples = np.random.default_rng(0).integers(0, len(pts), (_RANSAC_ITERATIONS, 5))
+    fits = []
+    for idx in samples:
+        (cx, cy), (a, b), ang = cv2.fitEllipse(pts[idx])
+        if 4 < a < 3 * w and 4 < b < 3 * h:
+            fits.append((cx, cy, a, b, ang))
+    if not fits:
+        return None
+    inliers = _ellipse_deviation(pts, np.array(fits)) < _ELLIPSE_TOLERANCE
+    best = int(np.argmax(inliers.sum(1)))
+    if inliers[best].sum() < max(20, 0.4 * len(pts)):
+        return None
+    (cx, cy), (a, b), ang = cv2.fitEllipse(pts[inliers[best]])
+    disc = np.zeros_like(lit)
+    cv2.ellipse(disc, ((cx, cy), (a, b), ang), 1, -1)
+    if (lit & disc).sum() < 0.95 * lit.sum():
+        return None  # a spotlight lights nothing outside itself
+    return disc
+
+
+def _unlit_room(lit: np.ndarray) -> np.ndarray:
+    """Dark areas that light does not reach (bool), at analysis size."""
+    region = np.zeros_like(lit)
+    cv2.fillConvexPoly(region, cv2.convexHull(cv2.findNonZero(lit)), 1)
+    if region.all():
+        return np.zeros(lit.shape, bool)
+    disc = _spotlight(lit)
+    if disc is not None:
+        region |= disc
+    n, labels = cv2.connectedComponents(1 - region, connectivity=8)
+    room = np.zeros(lit.shape, bool)
+    near_lit = cv2.dilate(lit, _K3).astype(bool)
+    needed = _ROOM_BORDER_LIT[0] if disc is not None else _ROOM_BORDER_LIT[1]
+    for c in range(1, n):
+        area = labels == c
+        border = cv2.dilate(area.astype(np.uint8), _K3).astype(bool) & (region > 0)
+        if border.any() and near_lit[border].mean() >= needed:
+            room |= area
+    return room
+
+
+def normalised_gray(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gray divided by the light on the wall, scaled so lit wall is about `WALL_LEVEL`;
+    bool mask of where a shadow can be at all), both at `gray`'s size."""
+    h, w = gray.shape
+    small = cv2.resize(gray, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA)
+    aw, ah = ANALYSIS_SIZE
+    # Thin bright things at the frame edge (a window) must not set the level of "lit".
+    core = small[ah // 8: ah - ah // 8, aw // 8: aw - aw // 8]
+    lit = (small > otsu_threshold(gray_histogram(core)) + 0.5).astype(np.uint8)
+    wall = _lit_wall(lit)
+    if wall is None:
+        return gray * np.float32(WALL_LEVEL / max(float(gray.max()), 1.0)), np.ones((h, w), bool)
+    possible = ~_unlit_room(wall)
+    num = cv2.GaussianBlur(small * wall, (0, 0), _LIGHT_SIGMA)
+    den = cv2.GaussianBlur(wall.astype(np.float32), (0, 0), _LIGHT_SIGMA)
+    light = cv2.resize(num / np.maximum(den, 1e-3), (w, h), interpolation=cv2.INTER_LINEAR)
+    ratio = gray / np.maximum(light, 1.0) * np.float32(WALL_LEVEL)
+    possible = cv2.resize(possible.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    # Keep clear of the soft edge of the light, which is darker than the wall inside it.
+    possible = cv2.erode(possible, _K3, iterations=2, borderType=cv2.BORDER_CONSTANT,
+                         borderValue=1)
+    return np.clip(ratio, 0.0, 255.0).astype(np.float32), possible.astype(bool)
+
+
+def shadow_mask(gray: np.ndarray, threshold: int | str, lighting: str) -> np.ndarray:
+    """Shadow (True) at `gray`'s size, from a float32 gray image in 0..255.
+
+    `lighting="even"` is one threshold over the whole frame (an evenly lit wall, the HaSPeR
+    recipe); `"normalised"` divides out the light on the wall and ignores the unlit room first
+    (see the module docstring). `threshold` is a gray level or "otsu" (chosen per frame, over the
+    pixels where a shadow can be).
+    """
+    if lighting == "normalised":
+        level, possible = normalised_gray(gray)
+    elif lighting == "even":
+        level, possible = gray, None
+    else:
+        raise ValueError(f"unknown lighting {lighting!r}: expected 'even' or 'normalised'")
+    if threshold == "otsu":
+        values = level if possible is None else level[possible]
+        t = otsu_threshold(gray_histogram(values)) if values.size else 127
+    else:
+        t = int(threshold)
+    shadow = level <= t + 0.5
+    return shadow if possible is None else shadow & possible

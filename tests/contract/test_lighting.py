@@ -1,0 +1,68 @@
+"""The silhouette under real lighting: a dark room around a spotlight is not a shadow."""
+
+import cv2
+import numpy as np
+import pytest
+
+from ombro_contract.lighting import shadow_mask
+from ombro_contract.preprocess import PreprocessSpec, luma, silhouette
+from training.shadowgen.render import render_photo
+
+NORMALISED = PreprocessSpec(lighting="normalised")
+EVEN = PreprocessSpec()
+
+
+def iou_with_truth(photo, spec):
+    pred = silhouette(photo.image, spec) < 0.5
+    truth = cv2.dilate(photo.visible.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (pred & truth).sum() / max(1, (pred | truth).sum())
+
+
+@pytest.mark.parametrize("lighting", ["spot", "vignette"])
+def test_normalised_silhouette_finds_the_true_shadow(lighting):
+    photos = [render_photo(p, np.random.default_rng([lighting == "spot", i]), 320, lighting=lighting)
+              for i, p in enumerate(["dog", "swan", "rabbit", "deer", "snail", "moose"] * 5)]
+    new = np.mean([iou_with_truth(p, NORMALISED) for p in photos])
+    old = np.mean([iou_with_truth(p, EVEN) for p in photos])
+    assert new > 0.8, new
+    assert new > old, (new, old)
+
+
+def test_dark_room_around_a_spotlight_is_wall():
+    """A lit disc with a small shadow in a black room: only the small shadow is shadow."""
+    h, w = 240, 320
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = ((xx - 160) / 110.0) ** 2 + ((yy - 120) / 100.0) ** 2 <= 1.0
+    gray = np.where(disc, 200.0, 25.0).astype(np.float32)
+    blob = ((xx - 150) / 30.0) ** 2 + ((yy - 130) / 20.0) ** 2 <= 1.0
+    gray[blob] = 40.0
+    gray = cv2.GaussianBlur(gray, (0, 0), 1.5)
+    even = shadow_mask(gray, "otsu", "even")
+    normalised = shadow_mask(gray, "otsu", "normalised")
+    assert even.mean() > 0.3  # the old way: the room is "shadow"
+    assert abs(normalised.mean() - blob.mean()) < 0.01
+    assert (normalised & blob).sum() / blob.sum() > 0.9
+
+
+def test_a_forearm_across_a_corner_stays_shadow():
+    """Evenly lit wall, shadow covering a corner: no room to find, the corner is shadow."""
+    gray = np.full((240, 320), 190.0, np.float32)
+    cv2.fillConvexPoly(gray, np.array([[0, 120], [0, 239], [140, 239], [200, 100], [120, 60]]), 30)
+    truth = gray < 100
+    got = shadow_mask(cv2.GaussianBlur(gray, (0, 0), 1.0), "otsu", "normalised")
+    assert (got & truth).sum() / (got | truth).sum() > 0.95
+
+
+def test_blank_and_black_frames_do_not_crash():
+    for value in (0.0, 128.0, 255.0):
+        gray = np.full((240, 320), value, np.float32)
+        assert shadow_mask(gray, "otsu", "normalised").shape == gray.shape
+    img = np.zeros((48, 64, 3), np.uint8)
+    assert silhouette(img, NORMALISED).shape == (240, 320)
+
+
+def test_unknown_lighting_is_refused():
+    with pytest.raises(ValueError):
+        shadow_mask(luma(np.zeros((4, 4, 3), np.float32)), "otsu", "candles")
+    with pytest.raises(ValueError):
+        PreprocessSpec(lighting="candles")
