@@ -44,6 +44,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS, puppet_index
 from training.shadowgen.assets import (
     write_contact_sheet,
+    write_forms_sheet,
     write_overview,
     write_reference_assets,
 )
@@ -60,7 +61,8 @@ _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
 
 __all__ = [
     "GENERATOR_VERSION", "ShadowRenderer", "SynthConfigError", "SynthSettings", "generate_dataset",
-    "render_clip", "write_contact_sheet", "write_docs_pictures", "write_overview",
+    "render_clip", "write_contact_sheet", "write_docs_pictures", "write_forms_sheet",
+    "write_overview",
     "write_reference_assets",
 ]
 
@@ -318,15 +320,18 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--assets", default=None,
                    help="also write lesson pictures (silhouette + how-to per puppet) here")
     p.add_argument("--overview", default=None, help="also write one picture of all 15 poses")
+    p.add_argument("--forms", default=None,
+                   help="write one picture of every form of every puppet (hands, shadow, part "
+                   "map, generated photos); with --classes only those puppets")
     p.add_argument("--docs", default=None,
                    help="write the README pictures (contact_sheet.png, puppets.png) here")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already generated in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
-    if not (args.out or args.assets or args.overview or args.docs):
+    if not (args.out or args.assets or args.overview or args.docs or args.forms):
         p.error("nothing to do: give --out DIR (dataset) and/or --assets DIR, --overview PNG, "
-                "--docs DIR")
+                "--forms PNG, --docs DIR")
     return args
 
 
@@ -352,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
             _check_writable(Path(args.overview).parent)
             write_overview(args.overview)
             print(f"wrote {args.overview}")
+        if args.forms:
+            _check_writable(Path(args.forms).parent)
+            classes = tuple(c.strip() for c in args.classes.split(",")) if args.classes else PUPPETS
+            for name in classes:
+                puppet_index(name)
+            write_forms_sheet(args.forms, classes, seed=args.seed)
+            print(f"wrote {args.forms}")
         if args.docs:
             for path in write_docs_pictures(args.docs, seed=args.seed):
                 print(f"wrote {path}")

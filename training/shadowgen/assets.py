@@ -8,6 +8,7 @@ a person judge a generated dataset at a glance before hours of training go into 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -16,9 +17,10 @@ import numpy as np
 from ombro_contract.labels import PUPPETS
 
 from .hand import hand_parts, local_point
-from .poses import POSES
-from .raster import bounds, draw_hands, draw_mask, similarity
-from .render import reference_sample
+from .parts import PARTS
+from .poses import FORMS, POSES, PuppetPose
+from .raster import bounds, draw_hands, draw_labels, draw_mask, similarity
+from .render import PoseSample, _labelled_parts, reference_sample, render_photo
 
 ASSET_SIZE = (480, 360)  # 4:3 like the camera frames
 _SKIN = (150, 178, 222)  # BGR
@@ -26,8 +28,11 @@ _PNG = [cv2.IMWRITE_PNG_COMPRESSION, 6]
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _reference_transform(puppet: str, size: tuple[int, int], fill: float = 0.8):
-    sample = reference_sample(puppet)
+def _reference_transform(puppet: str | PuppetPose, size: tuple[int, int], fill: float = 0.8):
+    if isinstance(puppet, str):
+        sample = reference_sample(puppet)
+    else:
+        sample = replace(reference_sample("dog"), pose=puppet)
     parts = [p for hand in sample.pose.hands for p in hand_parts(hand, sample.props)]
     lo, hi = bounds(parts)
     w, h = size
@@ -138,3 +143,64 @@ def write_contact_sheet(dataset_dir: str | Path, path: str | Path, per_row: int 
     else:
         cv2.imwrite(str(path), sheet, _PNG)
     return path
+
+
+# One colour per part for part-map pictures (BGR); wall is white.
+PART_COLOURS = np.array(
+    [(255, 255, 255), (150, 150, 150), (60, 60, 60), (110, 90, 70), (40, 40, 220), (0, 140, 255),
+     (20, 100, 160), (0, 200, 230), (200, 60, 200), (60, 160, 60), (150, 60, 20), (200, 150, 50),
+     (80, 40, 120), (160, 200, 0), (120, 120, 0), (230, 120, 120), (40, 40, 140), (200, 200, 120),
+     (180, 180, 180), (210, 210, 210)], np.uint8)
+assert len(PART_COLOURS) == len(PARTS)
+
+
+def part_picture(puppet: str, form: PuppetPose, size: tuple[int, int]) -> np.ndarray:
+    """The form's shadow coloured by animal part (BGR), with a legend of the parts it has."""
+    parts, holes, m = _reference_transform(form, size)
+    sample = PoseSample(form, reference_sample(puppet).props, reference_sample(puppet).placement,
+                        puppet)
+    _, labels = _labelled_parts(sample)
+    ids = draw_labels(parts, labels, holes, m, size)
+    pic = PART_COLOURS[ids]
+    for i, pid in enumerate(sorted(set(np.unique(ids).tolist()) - {0})):
+        y = 14 + 14 * i
+        cv2.rectangle(pic, (4, y - 9), (14, y + 1), PART_COLOURS[pid].tolist(), -1)
+        cv2.putText(pic, PARTS[pid], (18, y), _FONT, 0.38, (20, 20, 20), 1, cv2.LINE_AA)
+    return pic
+
+
+def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samples: int = 3,
+                      seed: int = 0) -> Path:
+    """Every form of every puppet, one row each: the hands, the shadow, the part map, and a few
+    generated photos of it; for judging the pose catalogue against real shadows."""
+    tile = (240, 180)
+    rows = []
+    for puppet in puppets:
+        for k, form in enumerate(FORMS[puppet]):
+            how = howto_picture(puppet, tile, caption=False) if k == 0 else _draw_form(form, tile)
+            parts, holes, m = _reference_transform(form, tile)
+            sil = (255.0 * (1.0 - draw_mask(parts, holes, m, tile)) + 0.5).astype(np.uint8)
+            cells = [how, cv2.cvtColor(sil, cv2.COLOR_GRAY2BGR), part_picture(puppet, form, tile)]
+            rng = np.random.default_rng([seed, PUPPETS.index(puppet), k])
+            for _ in range(samples):
+                photo = render_photo(puppet, rng, tile[0], form=form).image
+                cells.append(cv2.resize(photo, tile, interpolation=cv2.INTER_AREA))
+            row = np.hstack(cells)
+            label = f"{puppet} {k + 1}/{len(FORMS[puppet])}: {form.name}  [{form.source}]"
+            cv2.rectangle(row, (0, tile[1] - 18), (row.shape[1], tile[1]), (255, 255, 255), -1)
+            cv2.putText(row, label, (6, tile[1] - 5), _FONT, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+            rows.append(row)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.vstack(rows), _PNG)
+    return path
+
+
+def _draw_form(form: PuppetPose, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    parts, _, m = _reference_transform(form, size, fill=0.72)
+    canvas = np.full((h, w, 3), 242, np.uint8)
+    draw_hands(canvas, parts, m, _SKIN)
+    return canvas
+
+

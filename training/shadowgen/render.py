@@ -184,12 +184,13 @@ def _focus(mask: np.ndarray) -> tuple[float, float, float, float] | None:
 
 
 def render_photo(puppet: str | None, rng: np.random.Generator, size: int = 224,
-                 lighting: str | None = None) -> Photo:
+                 lighting: str | None = None, form: PuppetPose | None = None) -> Photo:
     """One complete frame with its part map and visible-shadow truth, drawn only from `rng`.
 
-    `lighting` ('spot', 'vignette') forces a hard lighting case (see `scene.sample_scene`)."""
+    `lighting` ('spot', 'vignette') forces a hard lighting case (see `scene.sample_scene`);
+    `form` one of the puppet's forms (default: drawn by weight)."""
     spot = lighting == "spot" or (lighting is None and rng.random() < SPOT_FRACTION)
-    sample = sample_pose(puppet, rng, compact=spot)
+    sample = sample_pose(puppet, rng, form=form, compact=spot)
     mask, labels = pose_mask_and_labels(sample, frame_size(size))
     if rng.random() < 0.15:
         add_extra_shadows(mask, labels, rng)
