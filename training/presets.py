@@ -89,13 +89,21 @@ class ClassificationPresetEval:
         self.spec = spec
 
     def __call__(self, img) -> torch.Tensor:
-        spec = self.spec
+        return self.finish(self.silhouette(img))
+
+    def silhouette(self, img) -> torch.Tensor:
+        """(1, h, w) wall-is-1 mask in silhouette mode; (3, H, W) RGB in 0..1 in rgb mode."""
         rgb = to_rgb_uint8(img)
-        size = (spec.input_size, spec.input_size)
-        if spec.mode == "silhouette":
-            x = resize_bilinear(silhouette_tensor(rgb, spec), *size).expand(3, -1, -1)
-        else:
-            x = resize_bilinear(rgb.float() * (1.0 / 255.0), *size)
+        if self.spec.mode == "silhouette":
+            return silhouette_tensor(rgb, self.spec)
+        return rgb.float() * (1.0 / 255.0)
+
+    def finish(self, x: torch.Tensor) -> torch.Tensor:
+        """Resize to the input size and normalise: the network input."""
+        spec = self.spec
+        x = resize_bilinear(x, spec.input_size, spec.input_size)
+        if x.shape[0] == 1:
+            x = x.expand(3, -1, -1)
         return TF.normalize(x, list(spec.mean), list(spec.std))
 
     def __repr__(self) -> str:
@@ -103,23 +111,30 @@ class ClassificationPresetEval:
 
 
 class ClassificationPresetTrain:
-    """Shadow-on-a-wall augmentation of the raw image, then exactly the eval preset.
+    """Shadow-on-a-wall augmentation of the raw image, the eval preset's silhouette step, an
+    augmentation of the silhouette's outline, then the eval preset's resize and normalisation.
 
-    Augmenting first and reusing `ClassificationPresetEval` for the rest means the silhouette
-    threshold, resizing and normalisation can never drift between training and inference.
-    Takes the same inputs as the eval preset (HWC RGB uint8 arrays; the augmentation is
-    channel-order agnostic).
+    Reusing `ClassificationPresetEval` for every fixed step means the silhouette threshold,
+    resizing and normalisation can never drift between training and inference. Takes the same
+    inputs as the eval preset (HWC RGB uint8 arrays; the augmentation is channel-order agnostic).
+    `silhouette_augment=False` (or None in rgb mode) skips the outline step.
     """
 
-    def __init__(self, spec: PreprocessSpec = DEFAULT_SPEC, augment=None):
-        from training.transforms import ShadowAugment
+    def __init__(self, spec: PreprocessSpec = DEFAULT_SPEC, augment=None, silhouette_augment=None):
+        from training.transforms import ShadowAugment, SilhouetteAugment
 
         self.augment = augment if augment is not None else ShadowAugment()
+        if silhouette_augment is None and spec.mode == "silhouette":
+            silhouette_augment = SilhouetteAugment()
+        self.silhouette_augment = silhouette_augment or None
         self.eval = ClassificationPresetEval(spec)
         self.spec = spec
 
     def __call__(self, img: np.ndarray) -> torch.Tensor:
-        return self.eval(self.augment(np.asarray(img)))
+        x = self.eval.silhouette(self.augment(np.asarray(img)))
+        if self.silhouette_augment is not None and self.spec.mode == "silhouette":
+            x = torch.from_numpy(self.silhouette_augment(x[0].numpy()))[None]
+        return self.eval.finish(x)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.augment!r}, {self.spec!r})"
+        return f"{type(self).__name__}({self.augment!r}, {self.silhouette_augment!r}, {self.spec!r})"

@@ -71,3 +71,59 @@ class ShadowAugment:
         if rng.random() < self.blur_p:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(*self.blur_sigma))
         return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class SilhouetteAugment:
+    """Random change of the binary silhouette itself, after the threshold (wall 1, shadow 0).
+
+    What the photo augmentations above cannot reach is how the *outline* varies between real
+    performers and rooms: fingers a little fatter or thinner (hand size, a near light),
+    gaps between fingers that close in soft light or open in sharp light, a wavy edge from
+    skin folds and a rough wall, a hand bent a little differently. The generator's hands are
+    clean capsules; these keep the network from learning their exact edges. Runs on the
+    silhouette at `PreprocessSpec.silhouette_size`, so the eval preset is untouched.
+    """
+
+    morph_p: float = 0.5
+    morph_px: tuple[int, int] = (1, 3)
+    gaps_p: float = 0.3
+    gaps_px: tuple[int, int] = (2, 5)
+    elastic_p: float = 0.5
+    elastic_px: tuple[float, float] = (2.0, 8.0)
+    elastic_cells: int = 5
+    edge_noise_p: float = 0.3
+    edge_noise: float = 0.2
+
+    def __call__(self, wall: np.ndarray) -> np.ndarray:
+        """(H, W) float32 mask, 1 wall / 0 shadow -> the same, changed."""
+        rng = np.random
+        shadow = (wall < 0.5).astype(np.uint8)
+        if rng.random() < self.morph_p:
+            r = int(rng.randint(self.morph_px[0], self.morph_px[1] + 1))
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+            shadow = (cv2.dilate if rng.random() < 0.5 else cv2.erode)(shadow, kernel)
+        if rng.random() < self.gaps_p:
+            r = int(rng.randint(self.gaps_px[0], self.gaps_px[1] + 1))
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+            op = cv2.MORPH_CLOSE if rng.random() < 0.6 else cv2.MORPH_OPEN
+            shadow = cv2.morphologyEx(shadow, op, kernel)
+        soft = shadow.astype(np.float32)
+        h, w = soft.shape
+        if rng.random() < self.elastic_p:
+            amount = rng.uniform(*self.elastic_px)
+            cells = self.elastic_cells
+            field = rng.standard_normal((2, cells, cells + 1)).astype(np.float32) * amount
+            dx = cv2.resize(field[0], (w, h), interpolation=cv2.INTER_CUBIC)
+            dy = cv2.resize(field[1], (w, h), interpolation=cv2.INTER_CUBIC)
+            xs = np.arange(w, dtype=np.float32)[None, :] + dx
+            ys = np.arange(h, dtype=np.float32)[:, None] + dy
+            soft = cv2.remap(soft, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if rng.random() < self.edge_noise_p:
+            # Noise below 0.5 cannot flip a flat wall or a solid palm: only the blurred band
+            # along the outline moves, which makes the edge wavy.
+            noise = rng.standard_normal((max(2, h // 12), max(2, w // 12))).astype(np.float32)
+            noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)
+            noise = np.clip(self.edge_noise * noise, -0.4, 0.4)
+            soft = cv2.GaussianBlur(soft, (0, 0), 1.5) + noise
+        return (soft < 0.5).astype(np.float32)

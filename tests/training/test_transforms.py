@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 
@@ -40,8 +41,41 @@ def test_augment_is_reproducible_from_the_seed(rng):
 
 def test_train_preset_without_augmentation_equals_eval_preset(rng):
     img = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
-    train = ClassificationPresetTrain(SPEC, augment=lambda x: x)
+    train = ClassificationPresetTrain(SPEC, augment=lambda x: x, silhouette_augment=False)
     assert torch.equal(train(img), ClassificationPresetEval(SPEC)(img))
+
+
+def test_silhouette_augment_changes_the_outline_not_the_puppet():
+    from training.transforms import SilhouetteAugment
+
+    wall = np.ones((240, 320), np.float32)
+    cv2.circle(wall, (160, 120), 60, 0.0, -1)
+    for x in (110, 140, 170, 200):  # four fingers with gaps between them
+        cv2.rectangle(wall, (x, 20), (x + 14, 120), 0.0, -1)
+    aug = SilhouetteAugment(morph_p=1.0, gaps_p=1.0, elastic_p=1.0, edge_noise_p=1.0)
+    changed = 0
+    for seed in range(10):
+        np.random.seed(seed)
+        out = aug(wall)
+        assert out.dtype == np.float32 and set(np.unique(out)) <= {0.0, 1.0}
+        a, b = wall < 0.5, out < 0.5
+        iou = (a & b).sum() / (a | b).sum()
+        assert 0.6 < iou < 1.0, iou  # a different outline of the same shape
+        changed += not np.array_equal(out, wall)
+    assert changed == 10
+
+
+def test_train_preset_augments_the_silhouette(rng):
+    img = np.full((120, 160, 3), 220, np.uint8)
+    cv2.rectangle(img, (40, 30), (110, 100), (30, 30, 30), -1)
+    train = ClassificationPresetTrain(SPEC, augment=lambda x: x)
+    plain = ClassificationPresetEval(SPEC)(img)
+    outs = []
+    for seed in range(8):
+        np.random.seed(seed)
+        outs.append(train(img))
+    assert all(o.shape == plain.shape for o in outs)
+    assert any(not torch.equal(o, plain) for o in outs)
 
 
 def test_brightness_moves_pixels_across_the_silhouette_threshold():
