@@ -35,10 +35,12 @@ class TrainConfig(BaseModel):
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
     # The contract default, Otsu: it measured best on generated and real shadows
-    # (docs/training.md, benchmarks/bench_preprocessing_transfer.py).
+    # (docs/training.md, benchmarks/bench_recipe.py).
     threshold: int | Literal["otsu"] = DEFAULT_SPEC.threshold
     lighting: Literal["even", "normalised"] = DEFAULT_SPEC.lighting
     dilate: int = DEFAULT_SPEC.dilate
+    # augmentation of the silhouette's outline after the threshold (training/transforms.py)
+    silhouette_augment: bool = True
     # generated data (used when --data is absent)
     synth_per_class: int = Field(200, ge=2)
     synth_size: int = Field(224, ge=32)
@@ -97,6 +99,8 @@ class TrainConfig(BaseModel):
                        help="silhouette: one threshold over an evenly lit wall, or divide out "
                        "the light and ignore the unlit room around a spotlight")
         p.add_argument("--dilate", type=int, default=d.dilate)
+        p.add_argument("--no-silhouette-augment", dest="silhouette_augment", action="store_false",
+                       help="skip the outline augmentation after the threshold")
         p.add_argument("--synth-per-class", type=int, default=d.synth_per_class,
                        help="generated images per class (train; val gets a quarter)")
         p.add_argument("--synth-size", type=int, default=d.synth_size, help="generated image side")

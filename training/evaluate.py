@@ -56,6 +56,20 @@ def classification_metrics(targets: np.ndarray, preds: np.ndarray) -> dict:
     }
 
 
+def probability_metrics(targets: np.ndarray, probs: np.ndarray) -> dict:
+    """What 15 right/wrong answers hide: top-3, the mean probability given to the true puppet
+    (how close the misses were) and balanced accuracy (mean recall over the classes present)."""
+    if not len(targets):
+        return {"top3": 0.0, "mean_true_prob": 0.0, "balanced_accuracy": 0.0}
+    top3 = np.argsort(-probs, axis=1)[:, :3]
+    recalls = [float((probs[targets == c].argmax(1) == c).mean()) for c in np.unique(targets)]
+    return {
+        "top3": float((top3 == targets[:, None]).any(1).mean()),
+        "mean_true_prob": float(probs[np.arange(len(targets)), targets].mean()),
+        "balanced_accuracy": float(np.mean(recalls)),
+    }
+
+
 def labelled_images(folder: Path) -> list[tuple[Path, int]]:
     """(path, label) from class sub-folders or from flat `<puppet>.<ext>` files."""
     if not folder.is_dir():
@@ -149,7 +163,10 @@ def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> d
     targets = np.array([t for _, t in items])
     preds = probs.argmax(1)
     m = classification_metrics(targets, preds)
-    m["files"] = [{"file": p.name, "true": PUPPETS[t], "pred": PUPPETS[int(k)], "prob": round(float(pr[k]), 4)}
+    m.update(probability_metrics(targets, probs))
+    m["files"] = [{"file": p.name, "true": PUPPETS[t], "pred": PUPPETS[int(k)],
+                   "prob": round(float(pr[k]), 4), "true_prob": round(float(pr[t]), 4),
+                   "top3": [PUPPETS[int(j)] for j in np.argsort(-pr)[:3]]}
                   for (p, t), k, pr in zip(items, preds, probs)]
     return m
 
@@ -174,7 +191,9 @@ def evaluate_real_torch(model, spec: PreprocessSpec, device) -> dict | None:
 
 
 def summary(m: dict) -> str:
-    return f"top-1 {m['top1']:.4f} on {m['n']} images (macro F1 {m['macro_f1']:.3f})"
+    extra = (f", top-3 {m['top3']:.4f}, mean p(true) {m['mean_true_prob']:.3f}"
+             if "top3" in m else "")
+    return f"top-1 {m['top1']:.4f}{extra} on {m['n']} images (macro F1 {m['macro_f1']:.3f})"
 
 
 def write_run_report(run_dir: Path, device: torch.device, workers: int = 2, gradcam_per_class: int = 2,

@@ -13,6 +13,7 @@ on, so the app and server can show and verify what they run.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -91,9 +92,12 @@ def card_metrics(val: dict, real: dict | None, extra: dict) -> dict:
     if real is None:
         m.update(real_top1=None, real_note=REAL_ABSENT)
     else:
-        m.update(real_top1=round(real["top1"], 4), real_n=real["n"],
+        m.update(real_top1=round(real["top1"], 4), real_top3=round(real["top3"], 4),
+                 real_mean_true_prob=round(real["mean_true_prob"], 4), real_n=real["n"],
                  real_per_class={f["true"]: {"pred": f["pred"], "prob": f["prob"],
-                                             "correct": f["pred"] == f["true"]} for f in real["files"]})
+                                             "true_prob": f["true_prob"], "top3": f["top3"],
+                                             "correct": f["pred"] == f["true"]}
+                                 for f in real["files"]})
     return {**m, **extra}
 
 
@@ -168,8 +172,9 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
                           notes=args.notes, **base)
     publish(fp32_tmp, fp32_final, fp32_card)
     val32, real32 = measure(fp32_final, fp32_card)
+    provenance = {"epoch": ckpt["epoch"], "generator_version": _generator_version(data_root)}
     write_card(fp32_final, fp32_card.model_copy(update={"metrics": card_metrics(
-        val32, real32, {"onnx_parity_max_abs_diff": diff, "epoch": ckpt["epoch"]})}))
+        val32, real32, {"onnx_parity_max_abs_diff": diff, **provenance})}))
     written = {"fp32": fp32_final}
     if not do_int8:
         return written
@@ -189,7 +194,7 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     write_card(int8_final, int8_card.model_copy(update={"metrics": card_metrics(val8, real8, {
         "val_top1_fp32": round(val32["top1"], 4), "int8_drop_points": round(drop, 2),
         "calibration": f"{len(calib)} train images, {args.calib_method}, QDQ per-channel",
-        "epoch": ckpt["epoch"]})}))
+        **provenance})}))
     if drop > args.max_int8_drop:
         int8_final.unlink()
         from ombro_contract.card import card_path_for
@@ -200,6 +205,15 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
             "Try --calib-method percentile or entropy, or more --calib-images")
     written["int8"] = int8_final
     return written
+
+
+def _generator_version(data_root: Path) -> str | None:
+    """The shadow generator's version when the data was generated (its manifest says), else
+    None (real data such as HaSPeR)."""
+    try:
+        return json.loads((data_root / "manifest.json").read_text())["generator_version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _dataset_text(ckpt: dict, data_root: Path) -> str:

@@ -88,7 +88,8 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
                 print(f"  skipped unreadable {path}: {err}", file=sys.stderr)
             if len(scan.bad_files) > 20:
                 print(f"  ... {len(scan.bad_files) - 20} more in data_report.json", file=sys.stderr)
-    train_set = PuppetImages(scans["train"], ClassificationPresetTrain(spec))
+    train_set = PuppetImages(scans["train"], ClassificationPresetTrain(
+        spec, silhouette_augment=None if cfg.silhouette_augment else False))
     val_set = PuppetImages(scans["val"], ClassificationPresetEval(spec))
     g = torch.Generator()
     g.manual_seed(cfg.seed + info.rank)
