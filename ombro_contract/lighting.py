@@ -57,9 +57,12 @@ def otsu_threshold(hist: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
-def gray_histogram(gray: np.ndarray) -> np.ndarray:
-    levels = np.clip(np.rint(gray), 0, 255).astype(np.int64)
-    return np.bincount(levels.ravel(), minlength=256)
+def gray_histogram(gray: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """256-bin histogram of float gray levels rounded half-to-even (like torch.round) and
+    clipped to 0..255, optionally only where `where` (uint8 or bool mask) is set."""
+    levels = cv2.convertScaleAbs(cv2.max(np.ascontiguousarray(gray, np.float32), 0.0))
+    mask = None if where is None else where.astype(np.uint8, copy=False)
+    return cv2.calcHist([levels], [0], mask, [256], [0, 256]).ravel().astype(np.int64)
 
 
 def _lit_wall(lit: np.ndarray) -> np.ndarray | None:
@@ -129,30 +132,32 @@ def _spotlight(lit: np.ndarray) -> np.ndarray | None:
     return disc
 
 
-def _unlit_room(lit: np.ndarray) -> np.ndarray:
-    """Dark areas that light does not reach (bool), at analysis size."""
+def _unlit_room(lit: np.ndarray) -> np.ndarray | None:
+    """Dark areas that light does not reach (bool) at analysis size; None when there are none."""
     region = np.zeros_like(lit)
     cv2.fillConvexPoly(region, cv2.convexHull(cv2.findNonZero(lit)), 1)
-    if region.all():
-        return np.zeros(lit.shape, bool)
+    if cv2.countNonZero(region) == region.size:
+        return None  # the light reaches (nearly) the whole frame
     disc = _spotlight(lit)
     if disc is not None:
         region |= disc
     n, labels = cv2.connectedComponents(1 - region, connectivity=8)
-    room = np.zeros(lit.shape, bool)
-    near_lit = cv2.dilate(lit, _K3).astype(bool)
+    # For every pixel of the region, the outside area it borders (if any); then per area, how
+    # much of that border is lit wall. One pass over the image instead of one per area.
+    neighbour = cv2.dilate(labels.astype(np.float32), _K3)[region > 0].astype(np.int64)
+    lit_border = cv2.dilate(lit, _K3)[region > 0].astype(np.float64)
+    border_len = np.bincount(neighbour, minlength=n)
+    border_lit = np.bincount(neighbour, weights=lit_border, minlength=n)
     needed = _ROOM_BORDER_LIT[0] if disc is not None else _ROOM_BORDER_LIT[1]
-    for c in range(1, n):
-        area = labels == c
-        border = cv2.dilate(area.astype(np.uint8), _K3).astype(bool) & (region > 0)
-        if border.any() and near_lit[border].mean() >= needed:
-            room |= area
-    return room
+    is_room = (border_len > 0) & (border_lit >= needed * np.maximum(border_len, 1))
+    is_room[0] = False
+    room = is_room[labels]
+    return room if room.any() else None
 
 
-def normalised_gray(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def normalised_gray(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(gray divided by the light on the wall, scaled so lit wall is about `WALL_LEVEL`;
-    bool mask of where a shadow can be at all), both at `gray`'s size."""
+    uint8 mask of where a shadow can be at all, None for everywhere), at `gray`'s size."""
     h, w = gray.shape
     small = cv2.resize(gray, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA)
     aw, ah = ANALYSIS_SIZE
@@ -161,17 +166,19 @@ def normalised_gray(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lit = (small > otsu_threshold(gray_histogram(core)) + 0.5).astype(np.uint8)
     wall = _lit_wall(lit)
     if wall is None:
-        return gray * np.float32(WALL_LEVEL / max(float(gray.max()), 1.0)), np.ones((h, w), bool)
-    possible = ~_unlit_room(wall)
+        return gray * np.float32(WALL_LEVEL / max(float(gray.max()), 1.0)), None
     num = cv2.GaussianBlur(small * wall, (0, 0), _LIGHT_SIGMA)
     den = cv2.GaussianBlur(wall.astype(np.float32), (0, 0), _LIGHT_SIGMA)
     light = cv2.resize(num / np.maximum(den, 1e-3), (w, h), interpolation=cv2.INTER_LINEAR)
-    ratio = gray / np.maximum(light, 1.0) * np.float32(WALL_LEVEL)
-    possible = cv2.resize(possible.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    ratio = cv2.divide(gray, cv2.max(light, 1.0), scale=WALL_LEVEL)
+    room = _unlit_room(wall)
+    if room is None:
+        return cv2.min(ratio, 255.0), None
+    possible = cv2.resize((~room).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
     # Keep clear of the soft edge of the light, which is darker than the wall inside it.
     possible = cv2.erode(possible, _K3, iterations=2, borderType=cv2.BORDER_CONSTANT,
                          borderValue=1)
-    return np.clip(ratio, 0.0, 255.0).astype(np.float32), possible.astype(bool)
+    return cv2.min(ratio, 255.0), possible
 
 
 def shadow_mask(gray: np.ndarray, threshold: int | str, lighting: str) -> np.ndarray:
@@ -188,10 +195,6 @@ def shadow_mask(gray: np.ndarray, threshold: int | str, lighting: str) -> np.nda
         level, possible = gray, None
     else:
         raise ValueError(f"unknown lighting {lighting!r}: expected 'even' or 'normalised'")
-    if threshold == "otsu":
-        values = level if possible is None else level[possible]
-        t = otsu_threshold(gray_histogram(values)) if values.size else 127
-    else:
-        t = int(threshold)
+    t = otsu_threshold(gray_histogram(level, possible)) if threshold == "otsu" else int(threshold)
     shadow = level <= t + 0.5
-    return shadow if possible is None else shadow & possible
+    return shadow if possible is None else shadow & (possible > 0)
