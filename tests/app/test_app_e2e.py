@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 import uuid
@@ -41,6 +42,7 @@ def test_dog_lesson_passes_and_attempt_reaches_server(request, tmp_path):
     passed = [a for a in result["attempts"] if a["passed"]]
     assert passed, f"the dog lesson was not passed: {result}"
     assert result["queue"]["pending"] == 0
+    assert_update_check_follows_sign_in(run.output, user)
 
     token = live_server.token(user, PASSWORD)
     progress = live_server.progress(token)
@@ -50,6 +52,17 @@ def test_dog_lesson_passes_and_attempt_reaches_server(request, tmp_path):
     assert sorted(r[0] for r in rows) == sorted(a["id"] for a in result["attempts"])
     for shot in ("lessons", "practice"):
         assert (ARTIFACTS / f"app-{shot}.png").stat().st_size > 10_000
+
+
+def assert_update_check_follows_sign_in(output: str, username: str) -> None:
+    """The first model-update line comes after the sign-in and is the registry's real answer
+    (the server has the bundled model on stable), not "sign in to receive model updates"."""
+    lines = output.splitlines()
+    signed = [i for i, line in enumerate(lines) if line.endswith(f"signed in as {username}")]
+    updates = [i for i, line in enumerate(lines) if "model update: " in line]
+    assert signed and updates, output[-4000:]
+    assert updates[0] > signed[0], "\n".join(lines[updates[0]:signed[0] + 1])
+    assert re.search(r"model update: (up_to_date|updated) ", lines[updates[0]]), lines[updates[0]]
 
 
 def _local_attempts(db_path):
