@@ -55,6 +55,8 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-update-check", action="store_true", help="do not ask for a newer model")
     p.add_argument("--window", default="480x800",
                    help="desktop window size, WxH (portrait; keep W a multiple of 4 for screenshots)")
+    p.add_argument("--debug", action="store_true",
+                   help="show the model version and frame rates on the practice screen (this run)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="log everything (DEBUG), Kivy's start-up details included")
     return p
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             settings.hold_seconds = args.hold_seconds
         if args.lesson_timeout:
             settings.lesson_timeout_s = args.lesson_timeout
+        if args.debug:
+            settings.show_debug_info = True
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

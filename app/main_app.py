@@ -56,6 +56,7 @@ class OmbroApp(App):
     model_message = StringProperty("Loading the model...")
     sync_message = StringProperty("")
     started = BooleanProperty(False)  # past the sign-in screen
+    show_debug_info = BooleanProperty(False)  # the settings switch, as a property the .kv binds to
 
     def __init__(self, services: AppServices, options: LaunchOptions | None = None, **kw):
         super().__init__(**kw)
@@ -77,6 +78,7 @@ class OmbroApp(App):
                        SettingsScreen(name="settings")):
             sm.add_widget(screen)
         self.sm = sm
+        self.show_debug_info = self.services.settings.show_debug_info
         if self.services.session is not None:
             self.started = True
             sm.current = "lessons"
