@@ -19,8 +19,6 @@ import pytest
 
 from ombro_contract.paths import REPO_ROOT, default_model_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.gui]
-
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # The app's one format, "LEVEL logger: message"; the server's adds a timestamp in front.
 APP_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: (.*)$")
@@ -64,6 +62,8 @@ def test_log_records_sees_one_record_printed_by_two_handlers():
     assert sorted(counts.values()) == [2, 2]
 
 
+@pytest.mark.slow
+@pytest.mark.gui
 def test_demo_exit_shows_each_log_line_once(tmp_path):
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run is not installed (apt-get install xvfb xauth)")
