@@ -8,11 +8,11 @@ Flags override saved settings for this run only. Examples:
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 
+from app.logging_setup import after_kivy_import, configure_logging
 from ombro_contract.labels import PUPPETS
 
 
@@ -55,15 +55,21 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-update-check", action="store_true", help="do not ask for a newer model")
     p.add_argument("--window", default="480x800",
                    help="desktop window size, WxH (portrait; keep W a multiple of 4 for screenshots)")
+    p.add_argument("--debug", action="store_true",
+                   help="show the model version and frame rates on the practice screen (this run)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log everything (DEBUG), Kivy's start-up details included")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)  # before Kivy is imported: one handler, each line once
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our flags, not Kivy's
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel, which desktops may lack
     from kivy.config import Config
+
+    after_kivy_import(args.verbose)
 
     w, _, h = args.window.partition("x")
     Config.set("graphics", "width", w)
@@ -73,10 +79,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.config import load_settings
     from app.main_app import LaunchOptions, OmbroApp
-
-    # Importing Kivy lowers the root logger to debug; HTTP client internals are noise at that level.
-    for noisy in ("httpcore", "httpx", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     from app.services import AppServices
 
     data_dir = args.data_dir or default_data_dir()
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             settings.hold_seconds = args.hold_seconds
         if args.lesson_timeout:
             settings.lesson_timeout_s = args.lesson_timeout
+        if args.debug:
+            settings.show_debug_info = True
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

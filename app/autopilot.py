@@ -3,7 +3,8 @@
 `--autopilot dog` signs in (or continues as guest), opens the dog lesson, lets the camera source
 play until the configured number of attempts are recorded, optionally waits until they are
 synced, saves screenshots, prints one `AUTOPILOT {json}` line and quits. It only taps what a
-student would tap (the same app methods the buttons call), so it tests the real app.
+student would tap (the same app methods the buttons call), so it tests the real app. The JSON
+also lists the texts readable on the practice screen, so tests check what a student sees.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.uix.label import Label
 
 from app.api_client import ApiError
 from app.attempt_queue import Attempt
@@ -39,6 +41,7 @@ class Autopilot:
         self._last_report = 0.0
         self._ended_at: float | None = None
         self.fps_samples: list[tuple[float, float, float]] = []
+        self.practice_texts: list[str] = []
 
     def start(self) -> None:
         self._ev = Clock.schedule_interval(self._step, POLL_S)
@@ -131,6 +134,7 @@ class Autopilot:
                   f"{practice.confidence:.2f}, hold {practice.hold_progress * 100:.0f}%", flush=True)
             if practice.ui_fps > 0:  # frame rates the student saw, for the benchmark
                 self.fps_samples.append((Clock.get_fps(), practice.ui_fps, practice.inference_fps))
+            self.practice_texts = visible_texts(practice)
         if practice.hold_progress >= 0.5 and not practice.passed:
             self.screenshot("practice")
         ended = practice.passed or practice.failed
@@ -192,8 +196,17 @@ class Autopilot:
             "preview_fps": _mean([s[1] for s in self.fps_samples[1:]]),
             "inference_fps": _mean([s[2] for s in self.fps_samples[1:]]),
             "seconds": round(time.monotonic() - self.started, 1),
+            "practice_texts": self.practice_texts,
         }), flush=True)
         Clock.schedule_once(lambda dt: self.app.stop(), 0.1)
+
+
+def visible_texts(widget) -> list[str]:
+    """The label and button texts a person can read: shown, with room, in shown parents."""
+    if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
+        return []
+    own = [widget.text] if isinstance(widget, Label) and widget.text.strip() else []
+    return own + [t for child in reversed(widget.children) for t in visible_texts(child)]
 
 
 def _mean(values: list[float]) -> float | None:

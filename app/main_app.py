@@ -26,6 +26,7 @@ from app.screens.progress import ProgressScreen
 from app.screens.settings import SettingsScreen
 from app.screens.signin import SignInScreen
 from app.services import AppServices, SyncStatus, SyncWorker
+from app.update_schedule import UpdateSchedule
 from ombro_contract.errors import ModelContractError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class OmbroApp(App):
     model_message = StringProperty("Loading the model...")
     sync_message = StringProperty("")
     started = BooleanProperty(False)  # past the sign-in screen
+    show_debug_info = BooleanProperty(False)  # the settings switch, as a property the .kv binds to
 
     def __init__(self, services: AppServices, options: LaunchOptions | None = None, **kw):
         super().__init__(**kw)
@@ -63,6 +65,10 @@ class OmbroApp(App):
         self.sync_worker = SyncWorker(services, on_status=self._sync_status_worker)
         self.exit_code = 0
         self.autopilot = None
+        self.updates = UpdateSchedule(
+            enabled=self.options.check_updates and services.settings.auto_update_model,
+            signed_in=services.session is not None,
+        )
 
     # -- build and lifecycle ----------------------------------------------------------------
     def build(self):
@@ -72,6 +78,7 @@ class OmbroApp(App):
                        SettingsScreen(name="settings")):
             sm.add_widget(screen)
         self.sm = sm
+        self.show_debug_info = self.services.settings.show_debug_info
         if self.services.session is not None:
             self.started = True
             sm.current = "lessons"
@@ -79,8 +86,8 @@ class OmbroApp(App):
             sm.current = "signin"
         threading.Thread(target=self._load_model_worker, name="ombro-model", daemon=True).start()
         self.sync_worker.start()
-        if self.options.check_updates and self.services.settings.auto_update_model:
-            Clock.schedule_interval(lambda dt: self.check_model_update(), DAY_S)
+        if self.updates.enabled:
+            Clock.schedule_interval(self._daily_update_check, DAY_S)
         if self.options.autopilot or self.options.exit_when_synced:
             from app.autopilot import Autopilot
 
@@ -114,12 +121,19 @@ class OmbroApp(App):
     def signed_in(self, session: Session | None) -> None:
         """None means "practise as a guest"."""
         self.services.signed_in(session)
+        if session is not None:
+            log.info("signed in as %s", session.username)
+        else:
+            log.info("practising as a guest: attempts stay on this device")
         self.started = True
         self.sync_worker.poke()
+        if self.updates.session_changed(session is not None):
+            self.check_model_update()  # the registry serves signed-in users only
         self.go("lessons")
 
     def sign_out(self) -> None:
         self.services.sign_out()
+        self.updates.session_changed(False)
         self.started = False
         self.go("signin")
 
@@ -159,8 +173,10 @@ class OmbroApp(App):
         practice = self.sm.get_screen("practice")
         if self.sm.current == "practice" and classifier is not None:
             practice.on_pre_enter()  # the screen was opened before the model was ready
-        if self.options.check_updates and self.services.settings.auto_update_model:
+        if self.updates.model_loaded():
             self.check_model_update()
+        elif self.updates.enabled and not self.updates.signed_in:
+            log.info("model updates wait for a sign-in (the registry serves signed-in users only)")
 
     def model_line(self) -> str:
         if self.classifier is None:
@@ -168,6 +184,10 @@ class OmbroApp(App):
         card = self.classifier.card
         return (f"Model {card.version} ({card.quantization}, {self.classifier.backend}) "
                 f"from {self.classifier.path.name}")
+
+    def _daily_update_check(self, dt) -> None:
+        if self.updates.daily_due():
+            self.check_model_update()
 
     def check_model_update(self, on_done: Callable[[UpdateResult], None] | None = None) -> None:
         current = self.classifier.version if self.classifier is not None else None

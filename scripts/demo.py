@@ -7,6 +7,10 @@ dog lesson and syncing the attempt. The server keeps running until Ctrl-C, so th
 be explored afterwards.
 
     .venv/bin/python scripts/demo.py [--port 8000] [--data-dir var/demo] [--no-app] [--exit]
+                                     [--verbose]
+
+Each log line is shown once, INFO and up; `--verbose` shows everything (DEBUG) from the server and
+the app, Kivy's start-up details included.
 """
 
 from __future__ import annotations
@@ -71,13 +75,16 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=ROOT / "var" / "demo")
     ap.add_argument("--no-app", action="store_true", help="start only the server")
     ap.add_argument("--exit", action="store_true", help="stop once the app has synced (for CI)")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="DEBUG logs from the server and the app (default: INFO and up)")
     args = ap.parse_args()
 
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{args.port}"
     env = dict(os.environ, OMBRO_DATA_DIR=str(data_dir), OMBRO_PORT=str(args.port),
-               OMBRO_COOKIE_SECURE="false", OMBRO_LOG_FORMAT="text", PYTHONPATH=str(ROOT))
+               OMBRO_COOKIE_SECURE="false", OMBRO_LOG_FORMAT="text", PYTHONPATH=str(ROOT),
+               OMBRO_LOG_LEVEL="debug" if args.verbose else "info")
 
     print("==> seeding the demo class (safe to repeat)")
     seeded = subprocess.run([PY, "-m", "server", "seed-demo"], env=env, cwd=ROOT,
@@ -99,7 +106,7 @@ def main() -> int:
         print(f"Students (for the app): {DEMO_STUDENT} ... student24@demo, same password")
         print("=" * 72 + "\n")
         if not args.no_app:
-            run_app(url, env, data_dir)
+            run_app(url, env, data_dir, args.verbose)
         if args.exit:
             return 0
         print(f"The server keeps running at {url}; press Ctrl-C to stop.")
@@ -116,14 +123,16 @@ def main() -> int:
                 server.kill()
 
 
-def run_app(url: str, env: dict, data_dir: Path) -> None:
-    # Kivy logs every HTTP round trip at debug level by default: keep the demo readable.
+def run_app(url: str, env: dict, data_dir: Path, verbose: bool = False) -> None:
+    # Kivy's own start-up report (versions, providers, GL) is for --verbose; the app's lines stay.
     app_env = dict(env, KIVY_HOME=str(data_dir / "kivy"), KIVY_NO_ARGS="1",
-                   KCFG_KIVY_LOG_LEVEL="warning",
+                   KCFG_KIVY_LOG_LEVEL="debug" if verbose else "warning",
                    OMBRO_APP_DATA=str(data_dir / "app"))
+    flags = ["--verbose"] if verbose else []
     if os.environ.get("DISPLAY"):
         print("==> starting the app in a window (close it to return here)")
-        subprocess.run([PY, "-m", "app", "--server", url], env=app_env, cwd=ROOT, check=False)
+        subprocess.run([PY, "-m", "app", "--server", url, *flags], env=app_env, cwd=ROOT,
+                       check=False)
         return
     if not shutil.which("xvfb-run"):
         print("No display and no xvfb-run: skipping the app (install xvfb, or run with a display).")
@@ -135,7 +144,7 @@ def run_app(url: str, env: dict, data_dir: Path) -> None:
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", PY, "-m", "app", "--server", url,
            "--camera-source", str(video), "--autopilot", "dog", "--username", DEMO_STUDENT,
            "--password", DEMO_PASSWORD, "--attempts", "1", "--exit-when-synced",
-           "--screenshot-dir", str(shots), "--timeout", "180"]
+           "--screenshot-dir", str(shots), "--timeout", "180", *flags]
     done = subprocess.run(cmd, env=app_env, cwd=ROOT, check=False)
     if done.returncode == 0:
         print(f"==> the app passed the dog lesson and synced; screenshots in {shots}")

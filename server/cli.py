@@ -1,6 +1,6 @@
 """Command line: run the server, migrate, and create the first accounts.
 
-    python -m server                      # same as `serve`
+    python -m server [--port P]           # flags alone (or none) mean `serve`
     python -m server serve [--host H] [--port P] [--no-batching]
     python -m server migrate
     python -m server create-maintainer --username ada [--password-env VAR]
@@ -111,7 +111,16 @@ def main(argv: list[str] | None = None) -> None:
     seed.add_argument("rest", nargs=argparse.REMAINDER)
     seed.set_defaults(func=_seed_demo)
 
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
+    args = parser.parse_args(_default_to_serve(sys.argv[1:] if argv is None else argv))
     args.func(args)
+
+
+def _default_to_serve(argv: list[str]) -> list[str]:
+    """`serve` is the default command, so `python -m server --port 8080` means `serve --port 8080`.
+
+    argparse would otherwise read the flag's value as an unknown command ("invalid choice").
+    Only the top-level help stays top-level, so `--help` still lists the commands.
+    """
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        return ["serve", *argv]
+    return list(argv)

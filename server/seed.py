@@ -2,12 +2,17 @@
 
 `seed_demo(session, now, rng_seed)` creates a maintainer, two teachers, a class of 24 students with
 four weeks of plausible practice (learning curves, a few stuck students, one who stopped, one who
-never started, one whose name is an XSS probe) and a small second class owned by the other teacher
-(so "a teacher cannot open another teacher's class" can be tried by hand).
+never started) and a small second class owned by the other teacher (so "a teacher cannot open
+another teacher's class" can be tried by hand).
+
+The roster is what a teacher trying the demo reads first, so it holds only plausible names (with
+accents and other scripts, as real classes have). Hostile names belong in the tests, which add a
+student called `<script>...` to prove the dashboard escapes what students type.
 
 Idempotent: users, classes and assignments are looked up before they are created, and attempt ids
 are UUID5s derived from the student and the attempt's index, so a second run (even with another
-`now`) inserts nothing new. Run it with `python -m server seed-demo` (or `python -m server.seed`).
+`now`) inserts nothing new; it only puts back a demo account's name if it differs from the roster
+(an older seed's, say). Run it with `python -m server seed-demo` (or `python -m server.seed`).
 """
 
 from __future__ import annotations
@@ -38,18 +43,19 @@ DEMO_CLASS = "Shadow Club 4B"
 DEMO_JOIN_CODE = "PUPPETS4"
 OTHER_CLASS = "Lantern Club 5A"
 OTHER_JOIN_CODE = "LANTERN5"
-XSS_NAME = "<script>alert(1)</script>"
 DEMO_MODEL_VERSION = "demo-mobilenet_v2-int8"
 DAYS = 28
 _ID_NAMESPACE = uuid.UUID("6f1c2b4e-0f2a-4d0e-9a57-0d3b8f1e6a10")
 
+# The names a teacher trying the demo reads first: plausible ones only, with accents and other
+# scripts as real classes have them (Greek and Cyrillic render with DejaVu, on every Debian desktop).
 STUDENT_NAMES = [
     "Amara Okafor", "Ben Carter", "Chloé Martin", "Dev Patel", "Elif Yılmaz", "Finn O'Brien",
     "Grace Liu", "Hugo Moreau", "Isla Novak", "Jonas Berg", "Kemi Adeyemi", "Leo Rossi",
-    "Maya Cohen", "Noah Schmidt", "Olivia Brown", "Pablo García", "Quinn Murphy", "Rosa Silva",
-    "Sami Haddad", "Tara Singh", "Uma Nakamura", "Victor Dubois", XSS_NAME, "Zoe Fischer",
+    "Maya Cohen", "Noah Schmidt", "Olivia Brown", "Pablo García", "Νεφέλη Παππά", "Rosa Silva",
+    "Sami Haddad", "Tara Singh", "Uma Nakamura", "Victor Dubois", "Ximena López", "Zoe Fischer",
 ]
-OTHER_NAMES = ["Aiko Tanaka", "Bruno Costa", "Cora Walsh", "Dmitri Ivanov"]
+OTHER_NAMES = ["Aiko Tanaka", "Bruno Costa", "Cora Walsh", "Дмитрий Иванов"]
 
 
 @dataclass
@@ -94,6 +100,10 @@ def _user(
             password_hash=password_hash,
         )
         session.add(user)
+        session.flush()
+    elif user.display_name != display_name:
+        # An older seed's roster (or a hand edit): the demo shows the current one.
+        user.display_name = display_name
         session.flush()
     return user
 

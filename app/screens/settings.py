@@ -17,6 +17,7 @@ class SettingsScreen(Screen):
     server_url = StringProperty("")
     camera = StringProperty("")
     sync_attempts = BooleanProperty(True)
+    show_debug_info = BooleanProperty(False)
     model_line = StringProperty("")
     account_line = StringProperty("")
     message = StringProperty("")
@@ -25,23 +26,28 @@ class SettingsScreen(Screen):
         app = App.get_running_app()
         s = app.services.settings
         self.server_url, self.camera, self.sync_attempts = s.server_url, s.camera, s.sync_attempts
+        self.show_debug_info = s.show_debug_info
         self.model_line = app.model_line()
         session = app.services.session
         self.account_line = f"signed in as {session.username}" if session else "guest (not signed in)"
         self.message = ""
 
-    def save(self, server_url: str, camera: str, sync_attempts: bool) -> None:
-        services = App.get_running_app().services
+    def save(self, server_url: str, camera: str, sync_attempts: bool,
+             show_debug_info: bool = False) -> None:
+        app = App.get_running_app()
+        services = app.services
         try:
             if server_url.strip().rstrip("/") != services.settings.server_url:
                 services.set_server_url(server_url)
             services.settings.camera = camera.strip() or "0"
             services.settings.sync_attempts = sync_attempts
+            services.settings.show_debug_info = show_debug_info
         except ValidationError as exc:
             self.message = "Not saved: " + "; ".join(e["msg"] for e in exc.errors())
             return
         services.save_settings()
-        App.get_running_app().sync_worker.poke()
+        app.show_debug_info = show_debug_info
+        app.sync_worker.poke()
         self.message = "Saved."
 
     def check_update(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 import uuid
@@ -9,6 +10,7 @@ import uuid
 import httpx
 import pytest
 
+from app.config import AppSettings, save_settings
 from ombro_contract.paths import default_model_path
 from tests.app.gui_runner import ARTIFACTS, kill_hard, run_app, start_app, write_clip_video
 from tests.app.live_server import free_port, server_attempt_rows
@@ -41,6 +43,8 @@ def test_dog_lesson_passes_and_attempt_reaches_server(request, tmp_path):
     passed = [a for a in result["attempts"] if a["passed"]]
     assert passed, f"the dog lesson was not passed: {result}"
     assert result["queue"]["pending"] == 0
+    assert_update_check_follows_sign_in(run.output, user)
+    assert_no_model_details(result)  # these screenshots are the ones in docs/app.md
 
     token = live_server.token(user, PASSWORD)
     progress = live_server.progress(token)
@@ -50,6 +54,25 @@ def test_dog_lesson_passes_and_attempt_reaches_server(request, tmp_path):
     assert sorted(r[0] for r in rows) == sorted(a["id"] for a in result["attempts"])
     for shot in ("lessons", "practice"):
         assert (ARTIFACTS / f"app-{shot}.png").stat().st_size > 10_000
+
+
+def assert_update_check_follows_sign_in(output: str, username: str) -> None:
+    """The first model-update line comes after the sign-in and is the registry's real answer
+    (the server has the bundled model on stable), not "sign in to receive model updates"."""
+    lines = output.splitlines()
+    signed = [i for i, line in enumerate(lines) if line.endswith(f"signed in as {username}")]
+    updates = [i for i, line in enumerate(lines) if "model update: " in line]
+    assert signed and updates, output[-4000:]
+    assert updates[0] > signed[0], "\n".join(lines[updates[0]:signed[0] + 1])
+    assert re.search(r"model update: (up_to_date|updated) ", lines[updates[0]]), lines[updates[0]]
+
+
+def assert_no_model_details(result: dict) -> None:
+    """The practice screen a child sees: no model version, no frame rates (debug is off)."""
+    texts = result["practice_texts"]
+    assert any(t.startswith("I see") for t in texts), texts  # the screen was read at all
+    version = result["attempts"][0]["model_version"]
+    assert not [t for t in texts if version in t or "fps" in t], texts
 
 
 def _local_attempts(db_path):
@@ -137,8 +160,28 @@ def test_sure_model_passes_lesson_with_stars_and_syncs(live_server, tmp_path):
     result = run.result
     assert run.returncode == 0 and result and result["ok"], run.output[-4000:]
     assert [a["passed"] for a in result["attempts"]] == [True, True]
+    assert_no_model_details(result)
     assert all(a["stars"] >= 2 for a in result["attempts"])  # sure and steady
     assert result["queue"] == {"total": 2, "pending": 0, "synced": 2, "rejected": 0}
     progress = live_server.progress(live_server.token(user, PASSWORD))
     dog = next(p for p in progress["puppets"] if p["puppet"] == "dog")
     assert (dog["attempts"], dog["passed"]) == (2, 2)
+
+
+@pytest.mark.parametrize("how", ["flag", "setting"])
+def test_debug_info_shows_model_details_on_the_practice_screen(tmp_path, how):
+    """`--debug`, or the switch saved from the settings screen, puts the model version and frame
+    rates back on the practice screen."""
+    model = export_constant(tmp_path / "model" / "mobilenet_v2.onnx", "dog")
+    video = dog_video(tmp_path, n_frames=8)
+    data = tmp_path / "app"
+    if how == "setting":
+        save_settings(data, AppSettings(show_debug_info=True))
+    run = run_app(data, "--model", str(model), "--no-update-check",
+                  *(["--debug"] if how == "flag" else []),
+                  "--camera-source", str(video), "--server", f"http://127.0.0.1:{free_port()}",
+                  "--autopilot", "dog", "--timeout", "120")  # a guest: no server needed
+    result = run.result
+    assert run.returncode == 0 and result and result["ok"], run.output[-4000:]
+    details = [t for t in result["practice_texts"] if t.startswith("model test-always-dog")]
+    assert len(details) == 1 and "fps" in details[0], result["practice_texts"]

@@ -13,6 +13,12 @@ def test_settings_round_trip_and_url_normalised(tmp_path):
     assert load_settings(tmp_path) == s
 
 
+def test_model_details_are_off_unless_asked_for(tmp_path):
+    assert AppSettings().show_debug_info is False  # a child sees no version string
+    save_settings(tmp_path, AppSettings(show_debug_info=True))
+    assert load_settings(tmp_path).show_debug_info is True
+
+
 def test_bad_values_are_refused():
     with pytest.raises(ValidationError):
         AppSettings(server_url="school.example")

@@ -1,5 +1,6 @@
 """Dashboard fixtures: a seeded demo database, the real app (`create_app` mounts the dashboard),
-a TestClient per test (fresh cookies), and a real uvicorn server for the browser tests.
+a TestClient per test (fresh cookies), a student with a hostile name, and a real uvicorn server
+for the browser tests.
 
 The TestClient talks https (base_url https://testserver) so the Secure cookies of the default
 settings are sent exactly as a browser would send them.
@@ -15,21 +16,28 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ombro_contract.paths import REPO_ROOT
 from server.core.config import Settings
 from server.core.db import engine_for, make_sessionmaker, migrate, session_scope
+from server.crud import create_user, join_class
+from server.crud.attempts import AttemptIn, add_attempts
 from server.main import create_app
-from server.seed import DEMO_PASSWORD, seed_demo
+from server.models import SchoolClass, User
+from server.seed import DEMO_CLASS, DEMO_PASSWORD, seed_demo
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# What a student could type as their name when joining; the dashboard must show it as text.
+HOSTILE_NAME = "<script>alert(1)</script>"
+HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +60,39 @@ def demo_factory(demo_settings):
         seed_demo(session, datetime.now(UTC), rng_seed=7)
     yield factory
     engine.dispose()
+
+
+def hostile_attempts(n: int = 6) -> list[AttemptIn]:
+    """A few days of dog practice, so the student's page has a chart and recent attempts."""
+    now = datetime.now(UTC)
+    return [
+        AttemptIn(id=str(uuid.uuid4()), puppet="dog", predicted="dog", confidence=0.5 + i / 20,
+                  hold_seconds=1.0 + i / 4, passed=i % 2 == 1, model_version="test",
+                  device_time=now - timedelta(days=n - i, hours=1))
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def hostile_student(demo_factory) -> Iterator[int]:
+    """A demo-class student named `<script>alert(1)</script>`, with practice; removed afterwards.
+
+    The demo roster holds only plausible names (it is what a teacher trying the demo reads), so the
+    escaping tests bring their own hostile student, exactly as one would arrive: typed at join.
+    """
+    with demo_factory() as s:
+        klass = s.scalar(select(SchoolClass).where(SchoolClass.name == DEMO_CLASS))
+        user = create_user(s, "hostile@demo", "pw-123456", "student", HOSTILE_NAME)
+        join_class(s, klass, user)
+        add_attempts(s, user.id, hostile_attempts())
+        s.commit()
+        uid = user.id
+    try:
+        yield uid
+    finally:
+        with demo_factory() as s:
+            s.delete(s.get(User, uid))  # memberships and attempts go with it (ON DELETE CASCADE)
+            s.commit()
 
 
 @pytest.fixture(scope="session")

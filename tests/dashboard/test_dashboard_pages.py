@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from ombro_contract.labels import PUPPETS
 from server.crud.progress import class_mastery
 from server.models import Assignment, SchoolClass, User
-from server.seed import DEMO_CLASS, STUDENT_NAMES, TEACHER, XSS_NAME
+from server.seed import DEMO_CLASS, STUDENT_NAMES, TEACHER
 from server.web.export import COLUMNS
 
-from .conftest import csrf_of, login
+from .conftest import HOSTILE_ESCAPED, HOSTILE_NAME, csrf_of, login
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,8 @@ def test_class_overview_shows_every_student_and_puppet(teacher, demo_class_id, d
     html = teacher.get(f"/classes/{demo_class_id}").text
     rows = heatmap_rows(html)
     assert len(rows) == len(STUDENT_NAMES)
+    for name in STUDENT_NAMES:  # accents and other scripts arrive intact
+        assert sum(name.replace("'", "&#39;") in row for row in rows) == 1, name
     head = html.split('<table class="heatmap"', 1)[1].split("</thead>", 1)[0]
     assert re.findall(r'class="puppet">(\w+)<', head) == list(PUPPETS)
     for row in rows:
@@ -60,18 +62,25 @@ def test_class_overview_shows_every_student_and_puppet(teacher, demo_class_id, d
     assert shown == {n.replace("'", "&#39;") for n in flagged}
 
 
-def test_student_names_are_escaped(teacher, demo_class_id):
+def test_student_names_are_escaped(teacher, demo_class_id, hostile_student):
     html = teacher.get(f"/classes/{demo_class_id}").text
-    assert XSS_NAME not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert HOSTILE_NAME not in html
+    assert HOSTILE_ESCAPED in html
     assert "<script" not in html.replace('<script src="/static/dashboard/dashboard.js', "")
+    page = teacher.get(f"/classes/{demo_class_id}/students/{hostile_student}").text
+    assert HOSTILE_ESCAPED in page and HOSTILE_NAME not in page
+    assert "<script" not in page.replace('<script src="/static/dashboard/dashboard.js', "")
+    rows = csv.DictReader(io.StringIO(
+        teacher.get(f"/classes/{demo_class_id}/export.csv").content.decode("utf-8-sig")))
+    names = {row["student"] for row in rows if row["student_id"] == str(hostile_student)}
+    assert names == {HOSTILE_NAME}  # data, not HTML: kept verbatim
 
 
 def test_student_page_has_chart_best_confidence_and_recent(teacher, demo_class_id, demo_factory):
     with demo_factory() as s:
-        xss = s.scalar(select(User).where(User.display_name == XSS_NAME))
-    html = teacher.get(f"/classes/{demo_class_id}/students/{xss.id}").text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and XSS_NAME not in html
+        amara = s.scalar(select(User).where(User.display_name == "Amara Okafor"))
+    html = teacher.get(f"/classes/{demo_class_id}/students/{amara.id}").text
+    assert "<h1>Amara Okafor</h1>" in html
     chart = html.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
     bars = re.findall(r'<rect class="bar-(pass|fail)"', chart)
     assert bars, "the chart has no bars for a student who practised"
@@ -99,7 +108,7 @@ def test_csv_export_has_one_row_per_student_and_puppet(teacher, demo_class_id, d
             assert int(row["attempts"]) == m.attempts
             assert row["level"] == m.level.value
             assert float(row["mastery"]) == pytest.approx(m.mastery)
-    assert any(row["student"] == XSS_NAME for row in rows)  # data, not HTML: kept verbatim
+    assert {row["student"] for row in rows} == set(STUDENT_NAMES)
 
 
 def test_csv_neutralises_spreadsheet_formulas(teacher, demo_factory, demo_class_id):
