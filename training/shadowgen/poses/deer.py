@@ -17,8 +17,8 @@ FORMS = (
                               "ring": Finger(12, 5, 30, 20), "little": Finger(35, 5, 30, 20)},
                      thumb=Thumb(azimuth=35, elevation=5, mcp=5, ip=10)),
         ),
-        howto="Point one hand forward, fingers together, as the deer's head; bend the thumb up "
-        "as the ear. Stand the other hand up behind it with all fingers spread wide: the antlers.",
+        howto="Point one hand forward, fingers together and thumb tucked in: the deer's head. "
+        "Stand the other hand up behind it with all fingers spread wide: the antlers.",
         parts={
             "0.*": "head",
             "0.forearm": "neck",
