@@ -76,7 +76,7 @@ FORMS = (
             HandPose(wrist=(0.0, 0.0), direction=10, side="left", roll=15, wrist_dev=-35,
                      fingers=fingers(index=Finger(-5, 35, 35, 15), middle=CURLED, ring=CURLED,
                                      little=CURLED),
-                     thumb=Thumb(azimuth=12, elevation=10, mcp=0, ip=5)),
+                     thumb=Thumb(azimuth=22, elevation=10, mcp=0, ip=5)),
         ),
         parts={
             "0.*": "head",
