@@ -4,32 +4,66 @@ from .common import Finger, HandPose, PuppetPose, Thumb, fingers
 
 FORMS = (
     PuppetPose(
-        name="forearm neck, fingers up as ears",
-        source="puppet-forms.md (llama)",
-        hands=(
-            HandPose(wrist=(0.0, 0.0), direction=85, side="right", roll=75, wrist_dev=-55,
-                     forearm_length=5.0,
-                     fingers=fingers(index=Finger(-25, -5, 5, 0), middle=Finger(20, -5, 5, 0),
-                                     ring=Finger(0, 60, 15, 10), little=Finger(-5, 65, 15, 10)),
-                     thumb=Thumb(azimuth=30, elevation=90, mcp=30, ip=30)),
-        ),
-        howto="Raise the forearm steeply: it is the long neck. Point the index and middle "
-        "fingers up as the ears; bend the ring and little fingers forward over the thumb as "
-        "the muzzle.",
-        parts={"0.index": "ears", "0.middle": "ears", "0.ring": "snout", "0.little": "snout", "0.thumb": "snout", "0.forearm": "neck"},
-    ),
-    PuppetPose(
-        name="palm up, index and middle bent up as ears",
+        name="upright forearm neck, two fingers up as ears",
         source="puppet-forms.md (llama); real photo",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=5, side="right", roll=-60,
-                     wrist_flex=-85, wrist_dev=-25, forearm_length=5.0,
-                     fingers=fingers(index=Finger(-25, 95, 5, 0),
-                                     middle=Finger(15, 95, 5, 0),
-                                     ring=Finger(-5, 10, 15, 10),
-                                     little=Finger(-10, 10, 15, 10)),
-                     thumb=Thumb(azimuth=30, elevation=-10, mcp=10, ip=0)),
+            HandPose(wrist=(0.0, 0.0), direction=85, side="right", roll=70, wrist_flex=-35,
+                     forearm_length=5.0,
+                     fingers=fingers(index=Finger(-22, 0, 5, 0), middle=Finger(18, 0, 5, 0),
+                                     ring=Finger(-5, 80, 65, 30), little=Finger(-10, 80, 70, 30)),
+                     thumb=Thumb(azimuth=20, elevation=45, mcp=25, ip=15)),
         ),
-        parts={"0.index": "ears", "0.middle": "ears", "0.ring": "snout", "0.little": "snout", "0.thumb": "jaw", "0.forearm": "neck"},
+        howto="Hold your forearm up tall: it is the llama's long neck. Point the index and middle "
+        "fingers straight up as the ears. Fold the ring and little fingers forward as the nose "
+        "and put the thumb under them as the mouth.",
+        parts={
+            "0.index": "ears",
+            "0.middle": "ears",
+            "0.ring": "snout",
+            "0.little": "snout",
+            "0.thumb": "jaw",
+            "0.forearm": "neck",
+        },
+        weight=1.5,
+    ),
+    PuppetPose(
+        name="upright neck, long straight muzzle",
+        source="variant of the puppet-forms.md llama",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=80, side="right", roll=70, wrist_flex=-40,
+                     forearm_length=5.0,
+                     fingers=fingers(index=Finger(-20, 5, 10, 5), middle=Finger(15, 5, 10, 5),
+                                     ring=Finger(-5, 80, 15, 10), little=Finger(-10, 80, 20, 10)),
+                     thumb=Thumb(azimuth=15, elevation=65, mcp=10, ip=10)),
+        ),
+        parts={
+            "0.index": "ears",
+            "0.middle": "ears",
+            "0.ring": "snout",
+            "0.little": "snout",
+            "0.thumb": "jaw",
+            "0.forearm": "neck",
+        },
+        weight=1.0,
+    ),
+    PuppetPose(
+        name="slanted neck, head tipped forward",
+        source="variant seen in real photos (llama)",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=65, side="right", roll=65, wrist_flex=-25,
+                     wrist_dev=10, forearm_length=5.0,
+                     fingers=fingers(index=Finger(-20, 0, 10, 5), middle=Finger(16, 0, 10, 5),
+                                     ring=Finger(-5, 75, 70, 35), little=Finger(-10, 75, 75, 35)),
+                     thumb=Thumb(azimuth=15, elevation=50, mcp=25, ip=20)),
+        ),
+        parts={
+            "0.index": "ears",
+            "0.middle": "ears",
+            "0.ring": "snout",
+            "0.little": "snout",
+            "0.thumb": "jaw",
+            "0.forearm": "neck",
+        },
+        weight=0.8,
     ),
 )
