@@ -29,8 +29,8 @@ FORMS = (
         name="one hand profile, thumb ear, little-finger jaw",
         source="puppet-forms.md (dog, one-hand variant)",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-55,
-                     fingers=fingers(little=Finger(32, 10, 10, 5)),
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-40,
+                     fingers=fingers(little=Finger(30, 10, 10, 5)),
                      thumb=Thumb(azimuth=110, elevation=0, mcp=-15, ip=-5)),
         ),
         holes=(Hole(hand=0, x=0.18, y=0.78, radius=0.055),),
@@ -52,9 +52,9 @@ FORMS = (
         ),
         holes=(Hole(hand=0, x=0.1, y=0.72, radius=0.05),),
         parts={
-            "0.index": "ears",
+            "0.index": "ears", "0.thumb": "ears",
             "0.little": "jaw",
-            "0.middle": "snout", "0.ring": "snout", "0.thumb": "head",
+            "0.middle": "snout", "0.ring": "snout",
         },
         weight=0.7,
     ),

@@ -6,7 +6,6 @@ from .common import HALF_CURLED, Finger, HandPose, Hole, PuppetPose, Thumb
 _TRUNK = {"middle": Finger(-2, 50, 15, 25), "ring": Finger(-6, 50, 15, 25)}
 _TUSKS = {"index": Finger(5, 80, 40, 10), "little": Finger(-10, 85, 40, 10)}
 
-
 # The hand from above, palm down: the back of the hand is the head, the fingers hang.
 _HEAD = HandPose(wrist=(0.0, 0.0), direction=-20, side="right", roll=65, forearm_length=3.5,
                  fingers={**_TUSKS, **_TRUNK}, thumb=Thumb(azimuth=10, elevation=0, mcp=10, ip=10))
