@@ -4,16 +4,58 @@ from .common import Finger, HandPose, Hole, PuppetPose, Thumb, fingers
 
 FORMS = (
     PuppetPose(
+        name="two hands palms together, thumbs as ears",
+        source="puppet-forms.md (dog, palms together)",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-8, side="left", roll=5, wrist_dev=-40,
+                     fingers=fingers(little=Finger(30, 15, 10, 5)),
+                     thumb=Thumb(azimuth=105, elevation=0, mcp=-10, ip=0)),
+            HandPose(wrist=(-0.1, -0.1), direction=-10, side="right", roll=175, wrist_dev=-40,
+                     fingers=fingers(little=Finger(30, 15, 10, 5)),
+                     thumb=Thumb(azimuth=70, elevation=5, mcp=5, ip=15)),
+        ),
+        howto="Put your palms together, fingers pointing forward: that is the head and snout. "
+        "Raise both thumbs as the ears and drop the two little fingers as the jaw; open and "
+        "close them to bark.",
+        holes=(Hole(hand=0, x=0.12, y=0.72, radius=0.05),),
+        parts={
+            "*.thumb": "ears",
+            "*.little": "jaw",
+            "*.index": "snout", "*.middle": "snout", "*.ring": "snout",
+        },
+        weight=1.5,
+    ),
+    PuppetPose(
         name="one hand profile, thumb ear, little-finger jaw",
         source="puppet-forms.md (dog, one-hand variant)",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-55,
-                     fingers=fingers(little=Finger(32, 10, 10, 5)),
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", wrist_dev=-40,
+                     fingers=fingers(little=Finger(30, 10, 10, 5)),
                      thumb=Thumb(azimuth=110, elevation=0, mcp=-15, ip=-5)),
         ),
-        howto="Hand in profile, fingers together pointing forward: that is the snout. Put the "
-        "thumb up as the ear and drop the little finger as the jaw; open and close it to bark.",
         holes=(Hole(hand=0, x=0.18, y=0.78, radius=0.055),),
-        parts={"0.thumb": "ears", "0.little": "jaw", "0.index": "snout", "0.middle": "snout", "0.ring": "snout"},
+        parts={
+            "0.thumb": "ears",
+            "0.little": "jaw",
+            "0.index": "snout", "0.middle": "snout", "0.ring": "snout",
+        },
+    ),
+    PuppetPose(
+        name="one hand, index raised as the ear",
+        source="puppet-forms.md (dog, one-hand variant with the index as the ear)",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", roll=-40, wrist_dev=-40,
+                     fingers=fingers(index=Finger(-5, 95, 30, 10),
+                                     middle=Finger(0, 10, 10, 5), ring=Finger(-5, 10, 10, 5),
+                                     little=Finger(30, 15, 10, 5)),
+                     thumb=Thumb(azimuth=40, elevation=35, mcp=30, ip=20)),
+        ),
+        holes=(Hole(hand=0, x=0.1, y=0.72, radius=0.05),),
+        parts={
+            "0.index": "ears", "0.thumb": "ears",
+            "0.little": "jaw",
+            "0.middle": "snout", "0.ring": "snout",
+        },
+        weight=0.7,
     ),
 )
