@@ -61,7 +61,7 @@ FORMS = (
     ),
     PuppetPose(
         name="snarling, fingertips bent as fangs",
-        source="variant seen in real photos",
+        source="variant of the stacked form in real photos",
         hands=(
             replace(_HEAD, roll=50,
                     fingers={"index": Finger(2, 5, 20, 45), "middle": Finger(6, 5, 20, 45),

@@ -53,7 +53,7 @@ FORMS = (
     ),
     PuppetPose(
         name="head raised, arm low",
-        source="variant seen in real photos",
+        source="puppet-forms.md (snake); head tipped up at the wrist",
         hands=(
             HandPose(wrist=(0.0, 0.0), direction=22, side="right", roll=75, wrist_flex=-20,
                      forearm_length=4.0,
