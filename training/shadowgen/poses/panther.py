@@ -17,7 +17,7 @@ _HEAD = HandPose(
     wrist=(0.0, 0.0), direction=-8, side="left", roll=30, forearm_length=3.0,
     fingers=fingers(index=Finger(-2, 0, 5, 15), middle=Finger(6, 0, 5, 15),
                     ring=Finger(-5, 0, 10, 20), little=Finger(-10, 0, 10, 20)),
-    thumb=Thumb(azimuth=105, elevation=30, mcp=0, ip=20),
+    thumb=Thumb(azimuth=95, elevation=30, mcp=0, ip=20),
 )
 # A hand below in profile, palm up, as the lower jaw; the fingertips turn up at its end.
 _JAW = HandPose(
@@ -35,7 +35,7 @@ FORMS = (
             _C_JAWS,
             replace(_HEAD, wrist=(-0.7, 0.45), direction=-5, roll=25,
                     fingers=fingers(index=Finger(-2, 0, 5, 5), middle=Finger(6, 0, 5, 5)),
-                    thumb=Thumb(azimuth=110, elevation=45, mcp=0, ip=20)),
+                    thumb=Thumb(azimuth=95, elevation=45, mcp=0, ip=20)),
         ),
         howto="Hold one hand sideways and open it into a wide C: fingers on top, thumb below. "
         "That is the open mouth. Lay the other hand flat over the top with its thumb sticking up "
