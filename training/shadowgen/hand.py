@@ -150,12 +150,27 @@ def _hand_rotation(pose: HandPose) -> np.ndarray:
     return _rot("z", pose.direction - 90.0) @ _rot("x", pose.pitch) @ _rot("y", pose.roll)
 
 
+def _rotate_about(v: np.ndarray, axis: np.ndarray, degrees: float) -> np.ndarray:
+    """Rodrigues' rotation of `v` about the unit vector `axis`."""
+    a = np.radians(degrees)
+    return (v * np.cos(a) + np.cross(axis, v) * np.sin(a)
+            + axis * np.dot(axis, v) * (1.0 - np.cos(a)))
+
+
 def _chain(base, direction, bend_toward, angles, lengths, r0, r1, name):
-    """Capsules of one finger: each joint bends the rest of the finger toward the palm."""
+    """Capsules of one finger: each joint bends the rest of the finger toward the palm.
+
+    All joints of a finger turn about one hinge axis (fixed by the finger's base direction and
+    the palm side), as real finger joints do: a finger keeps curling into a fist past 90 degrees
+    instead of straightening again, whatever the sum of its joint angles.
+    """
     parts, point, d = [], base, direction
     radii = [r0 + (r1 - r0) * i / len(lengths) for i in range(len(lengths) + 1)]
+    hinge = np.cross(direction, bend_toward)
+    norm = np.linalg.norm(hinge)
+    hinge = hinge / norm if norm > 1e-9 else None
     for i, (angle, length) in enumerate(zip(angles, lengths)):
-        d = _bend(d, bend_toward, angle)
+        d = _rotate_about(d, hinge, angle) if hinge is not None else d
         nxt = point + d * length
         parts.append((point, nxt, radii[i], radii[i + 1], f"{name}{i}"))
         point = nxt

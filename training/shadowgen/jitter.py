@@ -104,7 +104,7 @@ def sample_placement(rng: np.random.Generator) -> Placement:
     """Real frames are framed on the puppet at any tilt of the phone, often cropping the forearm,
     an ear or the nose at the frame border."""
     return Placement(
-        fill=float(rng.uniform(0.5, 1.2)),
+        fill=float(rng.uniform(0.5, 1.05)),
         dx=float(rng.normal(0.0, 0.1)),
         dy=float(rng.normal(0.0, 0.09)),
         angle=float(rng.uniform(-30.0, 30.0) if rng.random() < 0.6 else rng.normal(0.0, 8.0)),
