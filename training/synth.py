@@ -44,6 +44,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS, puppet_index
 from training.shadowgen.assets import (
     write_contact_sheet,
+    write_forms_grid,
     write_forms_sheet,
     write_overview,
     write_reference_assets,
@@ -292,8 +293,9 @@ def generate_dataset(out_dir: str | os.PathLike, per_class: int, seed: int = 0, 
 
 
 def write_docs_pictures(docs_dir: str | os.PathLike, seed: int = 0) -> list[Path]:
-    """The two pictures the README shows: a contact sheet (8 samples per puppet at 224 px,
-    palette-compressed for git) and the overview of all 15 poses."""
+    """The pictures the README and docs/generator.md show: a contact sheet (8 samples per puppet
+    at 224 px, palette-compressed for git), the overview of all 15 lesson poses, and every form
+    of every puppet with its part map."""
     import tempfile
 
     docs = Path(docs_dir)
@@ -303,7 +305,7 @@ def write_docs_pictures(docs_dir: str | os.PathLike, seed: int = 0) -> list[Path
                          workers=1, progress=False)
         sheet = write_contact_sheet(Path(tmp) / "ds", docs / "contact_sheet.png",
                                     thumb=(112, 84), compact=True)
-    return [sheet, write_overview(docs / "puppets.png")]
+    return [sheet, write_overview(docs / "puppets.png"), write_forms_grid(docs / "forms.png")]
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:

@@ -204,3 +204,31 @@ def _draw_form(form: PuppetPose, size: tuple[int, int]) -> np.ndarray:
     return canvas
 
 
+
+
+def write_forms_grid(path: str | Path, tile: tuple[int, int] = (160, 120)) -> Path:
+    """Every form of every puppet as shadow + part map pairs, one row per puppet (the docs'
+    picture of the pose catalogue; palette-compressed for git)."""
+    from PIL import Image
+
+    rows, width = [], 0
+    for puppet in PUPPETS:
+        cells = []
+        for k, form in enumerate(FORMS[puppet]):
+            parts, holes, m = _reference_transform(form, tile)
+            sil = (255.0 * (1.0 - draw_mask(parts, holes, m, tile)) + 0.5).astype(np.uint8)
+            pair = np.hstack([cv2.cvtColor(sil, cv2.COLOR_GRAY2BGR),
+                              part_picture(puppet, form, tile)])
+            cv2.putText(pair, f"{puppet} {k + 1}", (4, tile[1] - 6), _FONT, 0.4, (0, 0, 200), 1,
+                        cv2.LINE_AA)
+            cv2.rectangle(pair, (0, 0), (pair.shape[1] - 1, pair.shape[0] - 1), (190,) * 3, 1)
+            cells.append(pair)
+        row = np.hstack(cells)
+        width = max(width, row.shape[1])
+        rows.append(row)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rgb = Image.fromarray(cv2.cvtColor(np.vstack(rows), cv2.COLOR_BGR2RGB))
+    rgb.quantize(colors=64, dither=Image.Dither.NONE).save(path, optimize=True)
+    return path
