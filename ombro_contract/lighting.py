@@ -92,29 +92,32 @@ def _ellipse_deviation(points: np.ndarray, ellipses: np.ndarray) -> np.ndarray:
     return np.abs(np.sqrt(u * u + v * v) - 1.0) * np.minimum(ra, rb)
 
 
-def _spotlight(lit: np.ndarray) -> np.ndarray | None:
+def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     """The spotlight's disc (uint8 mask) when the lit wall's outline shows an elliptic edge.
 
     Candidate edge points are outline points on the lit wall's convex hull (a shadow bites
     inward, so its outline leaves the hull) away from the frame border. A seeded RANSAC picks
-    the ellipse most of them lie on; it is kept only if it holds nearly all the lit wall.
+    the ellipse most of them lie on, sampling five points spread along a stretch of the outline
+    (close points fit badly); it is kept only if it holds nearly all the lit wall.
     """
     h, w = lit.shape
-    contours, _ = cv2.findContours(lit, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
+    canvas = np.full(lit.shape, 255, np.uint8)
+    cv2.polylines(canvas, [hull], True, 0)
+    on_hull = cv2.distanceTransform(canvas, cv2.DIST_L2, 3)[outline[:, 1], outline[:, 0]] <= 1.0
+    inner = ((outline[:, 0] > 0) & (outline[:, 0] < w - 1) & (outline[:, 1] > 0)
+             & (outline[:, 1] < h - 1))
+    pts = outline[on_hull & inner].astype(np.float32)
+    n = len(pts)
+    if n < 20:
         return None
-    pts = np.concatenate([c.reshape(-1, 2) for c in contours])
-    outline = np.full(lit.shape, 255, np.uint8)
-    cv2.polylines(outline, [cv2.convexHull(pts)], True, 0)
-    on_hull = cv2.distanceTransform(outline, cv2.DIST_L2, 3)[pts[:, 1], pts[:, 0]] <= 1.0
-    inner = (pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0) & (pts[:, 1] < h - 1)
-    pts = pts[on_hull & inner].astype(np.float32)
-    if len(pts) < 20:
-        return None
-    # Same frame, same answer: the samples are drawn from a fixed seed.
-    samples = np.random.default_rng(0).integers(0, len(pts), (_RANSAC_ITERATIONS, 5))
+    # Same frame, same answer: the samples come from a fixed seed.
+    rng = np.random.default_rng(0)
+    starts = rng.integers(0, n, _RANSAC_ITERATIONS)
+    spans = rng.uniform(0.25, 1.0, _RANSAC_ITERATIONS) * (n - 1)
+    steps = np.linspace(0.0, 1.0, 5)
     fits = []
-    for idx in samples:
+    for start, span in zip(starts, spans):
+        idx = (start + (steps * span).astype(np.int64)) % n
         (cx, cy), (a, b), ang = cv2.fitEllipse(pts[idx])
         if 4 < a < 3 * w and 4 < b < 3 * h:
             fits.append((cx, cy, a, b, ang))
@@ -122,23 +125,26 @@ def _spotlight(lit: np.ndarray) -> np.ndarray | None:
         return None
     inliers = _ellipse_deviation(pts, np.array(fits)) < _ELLIPSE_TOLERANCE
     best = int(np.argmax(inliers.sum(1)))
-    if inliers[best].sum() < max(20, 0.4 * len(pts)):
+    if inliers[best].sum() < max(20, 0.4 * n):
         return None
     (cx, cy), (a, b), ang = cv2.fitEllipse(pts[inliers[best]])
     disc = np.zeros_like(lit)
     cv2.ellipse(disc, ((cx, cy), (a, b), ang), 1, -1)
-    if (lit & disc).sum() < 0.95 * lit.sum():
+    if cv2.countNonZero(lit & disc) < 0.95 * cv2.countNonZero(lit):
         return None  # a spotlight lights nothing outside itself
     return disc
 
 
 def _unlit_room(lit: np.ndarray) -> np.ndarray | None:
     """Dark areas that light does not reach (bool) at analysis size; None when there are none."""
+    contours, _ = cv2.findContours(lit, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = np.concatenate([c.reshape(-1, 2) for c in contours])
+    hull = cv2.convexHull(outline)  # the hull of the outline is the hull of the region
     region = np.zeros_like(lit)
-    cv2.fillConvexPoly(region, cv2.convexHull(cv2.findNonZero(lit)), 1)
+    cv2.fillConvexPoly(region, hull, 1)
     if cv2.countNonZero(region) == region.size:
-        return None  # the light reaches (nearly) the whole frame
-    disc = _spotlight(lit)
+        return None  # the light reaches the whole frame
+    disc = _spotlight(lit, outline, hull)
     if disc is not None:
         region |= disc
     n, labels = cv2.connectedComponents(1 - region, connectivity=8)
