@@ -51,9 +51,9 @@ class JoinPolicy:
 
     The global budget is what stops guessing from many addresses at once: 8 characters from a
     32-letter alphabet are 2**40 codes, so at the default 200 wrong codes per 15 minutes a
-    guesser needs on the order of 10**7 years per class. Spending it pauses joining for everyone
-    until the window ends (a right code is refused then too, or the pause would tell a guesser
-    which code was right).
+    guesser needs about 80,000 years per class on average (80 years to hit one of 1000 classes).
+    Spending it pauses joining for everyone until the window ends (a right code is refused then
+    too, or the pause would tell a guesser which code was right).
     """
 
     max_failures_per_ip: int = 10
