@@ -33,6 +33,7 @@ class Gate:
     def __init__(self, what: str, slots: int, queue: int, wait_s: float):
         self.what, self.slots, self.queue, self.wait_s = what, max(1, slots), max(0, queue), wait_s
         self._sem: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
         self.retry_after = max(1, math.ceil(wait_s / 2))
 
@@ -43,9 +44,11 @@ class Gate:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        # Created lazily: a semaphore belongs to the event loop it is first used on.
-        if self._sem is None:
-            self._sem = asyncio.Semaphore(self.slots)
+        # A semaphore belongs to one event loop: made on first use, and anew if the app is
+        # served by another loop later (tests run one app under several TestClients).
+        loop = asyncio.get_running_loop()
+        if self._sem is None or (self._loop is not loop and self.busy == 0):
+            self._sem, self._loop = asyncio.Semaphore(self.slots), loop
         if self._sem.locked() and self._waiting >= self.queue:
             raise ServerBusy(self.what, self.retry_after)
         self._waiting += 1

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.core.limits import Gate, ServerBusy
+from server.core.limits import Gate, InFlightLimit, ServerBusy
 
 
 def test_gate_bounds_holders_queues_and_refuses():
@@ -49,3 +49,55 @@ def test_gate_releases_on_error():
         assert gate.busy == 0
 
     asyncio.run(scenario())
+
+
+def test_gate_works_from_a_second_event_loop():
+    gate = Gate("work", slots=1, queue=1, wait_s=1.0)
+
+    async def contended():
+        async def hold():
+            async with gate.slot():
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(hold(), hold())
+
+    asyncio.run(contended())
+    asyncio.run(contended())  # a new loop: the semaphore is made anew, not reused across loops
+
+
+def test_in_flight_limit_answers_503_beyond_the_limit():
+    release = asyncio.Event()
+    sent: list[dict] = []
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limited = InFlightLimit(slow_app, limit=2)
+
+    async def request(path="/api/v1/me"):
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        await limited({"type": "http", "path": path, "method": "GET", "headers": []}, receive, send)
+
+    async def scenario():
+        first = [asyncio.create_task(request()) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        assert limited.active == 2
+        await request()  # the third is refused at once
+        health = asyncio.create_task(request("/healthz"))  # exempt: waits like the first two
+        await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(*first, health)
+        assert limited.active == 0
+
+    asyncio.run(scenario())
+    statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    assert sorted(statuses) == [200, 200, 200, 503]
+    refused = next(m for m in sent if m.get("status") == 503)
+    assert (b"retry-after", b"2") in refused["headers"]
