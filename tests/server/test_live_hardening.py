@@ -349,7 +349,7 @@ def test_full_gates_answer_503_with_retry_after(live_server, actors, score_model
         Image.new("RGB", (4000, 3000), (200, 200, 200)).save(buf, "PNG")
         big = buf.getvalue()
         token = actors["student_a"].token
-        barrier = threading.Barrier(6)
+        barrier = threading.Barrier(10)
 
         def score(_):
             barrier.wait()
@@ -362,8 +362,8 @@ def test_full_gates_answer_503_with_retry_after(live_server, actors, score_model
                               data={"username": actors["teacher_b"].username, "password": PASSWORD})
 
         for fn in (score, sign_in):
-            with ThreadPoolExecutor(6) as pool:
-                answers = list(pool.map(fn, range(6)))
+            with ThreadPoolExecutor(10) as pool:
+                answers = list(pool.map(fn, range(10)))
             statuses = sorted(r.status_code for r in answers)
             assert set(statuses) <= {200, 503} and 200 in statuses and 503 in statuses, statuses
             assert all(int(r.headers["retry-after"]) >= 1 for r in answers if r.status_code == 503)
