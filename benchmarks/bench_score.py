@@ -36,7 +36,7 @@ from ombro_contract.paths import default_model_path, real_shadows_dir
 from ombro_contract.preprocess import DEFAULT_SPEC
 from server import crud
 from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
-from tests.server.conftest import LiveServer
+from tests.server.conftest import METRICS_TOKEN, LiveServer
 
 PASSWORD = "bench-password-123"
 
@@ -161,7 +161,8 @@ def run_mode(batching: bool, model: Path, args, workdir: Path) -> dict:
                            data={"username": "bench", "password": PASSWORD}).json()["access_token"]
         lat, elapsed, errors = asyncio.run(load(server.url, token, test_images(), args.requests,
                                                 args.concurrency, args.max_seconds))
-        batch = mean_batch(httpx.get(f"{server.url}/metrics").text)
+        batch = mean_batch(httpx.get(f"{server.url}/metrics",
+                                     headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text)
     finally:
         server.stop()
     lat_ms = sorted(x * 1000 for x in lat)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -12,9 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from .api.deps import AppContext
+from .api.errors import install_error_handlers
 from .api.routes import attempts, auth, channels, classes, health, models, score, students
 from .core.config import Settings
 from .core.db import engine_for, make_sessionmaker, migrate, session_scope
+from .core.limits import Gate, InFlightLimit
+from .crud.throttle import purge_expired
+from .crud.tokens import purge_tokens
+from .models import utcnow
 from .observability import Metrics, RequestContextMiddleware
 from .registry import ModelStore, promote
 from .registry.storage import publish_file
@@ -76,6 +82,31 @@ def register_bundled_model(ctx: AppContext) -> None:
     log.info("registered bundled model", extra={"version": row.version})
 
 
+def housekeeping(ctx: AppContext) -> dict[str, int]:
+    """Delete throttle rows whose window is over and tokens that expired or were revoked."""
+    s = ctx.settings
+    longest = max(s.login_window_s, s.login_lockout_s, s.join_window_s, s.join_lockout_s)
+    now = utcnow()
+    with session_scope(ctx.factory) as session:
+        return {
+            "throttle_rows": purge_expired(session, now, longest),
+            "tokens": purge_tokens(session, now),
+        }
+
+
+async def housekeeping_loop(ctx: AppContext) -> None:
+    """Run `housekeeping` at start and then every `housekeeping_interval_s` (each server process
+    does; the deletes are idempotent, so several processes on one database do no harm)."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(housekeeping, ctx)
+            if any(removed.values()):
+                log.info("housekeeping", extra=removed)
+        except Exception:  # a failed chore must not stop the next one
+            log.exception("housekeeping failed; retrying at the next interval")
+        await asyncio.sleep(max(1.0, ctx.settings.housekeeping_interval_s))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = engine_for(settings)
@@ -96,6 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.score_max_batch, settings.score_max_wait_ms, settings.score_batching,
             observe=metrics.score_batch.observe,
         ),
+        hash_gate=Gate("password checks", settings.hash_concurrency, settings.hash_queue,
+                       settings.hash_wait_s),
+        decode_gate=Gate("images", settings.decode_concurrency, settings.decode_queue,
+                         settings.decode_wait_s),
+        upload_gate=Gate("model uploads", 1, 2, 60.0),
     )
 
     @asynccontextmanager
@@ -105,11 +141,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.recover(session)
         register_bundled_model(ctx)
         await ctx.batcher.start()
+        chores = asyncio.create_task(housekeeping_loop(ctx), name="housekeeping")
         log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                         "batching": settings.score_batching})
         try:
             yield
         finally:
+            chores.cancel()
             await ctx.batcher.stop()
             engine.dispose()
 
@@ -126,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     mount_dashboard(app, settings)  # server/web/, owned by the dashboard engineer
+    install_error_handlers(app, API_PREFIX)
 
     def too_large(path: str) -> str:
         return (
@@ -151,4 +190,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         describe=too_large,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
+    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)  # outermost: before any body
     return app

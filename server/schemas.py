@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -97,10 +97,18 @@ class AttemptItem(BaseModel):
 
     @field_validator("device_time")
     @classmethod
-    def _aware(cls, v: datetime) -> datetime:
+    def _aware_utc(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("device_time needs a time zone, e.g. 2026-05-01T10:00:00+02:00")
-        return v
+        try:
+            # Converted here, where a failure is a 422: 9999-12-31T23:59:59-14:00 is past
+            # datetime.max in UTC and would otherwise overflow on the way into the database.
+            return v.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                f"device_time {v.isoformat()} is outside the calendar in UTC; send the phone's "
+                "current time"
+            ) from None
 
 
 class AttemptsIn(BaseModel):

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.errors import ModelContractError
 
 from .registry import ModelStore, server_model
 
@@ -57,7 +58,16 @@ class ModelProvider:
         if self._clf is not None and self._clf.version == row.version:
             return self._clf
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
-        clf = PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+        try:
+            clf = PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+        except (ModelContractError, OSError) as exc:
+            # The registry row exists but its file is gone or damaged: the server's fault, but
+            # one a maintainer fixes, so /score says so (503) instead of crashing (500).
+            log.error("server model %s cannot be loaded: %s", row.version, exc)
+            raise NoModelError(
+                f"the stable model {row.version} cannot be loaded on the server ({exc}); a "
+                "maintainer must publish and promote a model again"
+            ) from None
         self._on_load(clf.version)
         return clf
 

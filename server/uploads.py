@@ -1,9 +1,17 @@
 """Image checks, so hostile or broken uploads cost little and get a clear 4xx.
 
 Order matters: the byte limit is enforced while the body streams in (Starlette's body limit), the
-type is sniffed from magic bytes (415), the pixel count is read from the header before anything is
-decoded (413: a decompression bomb never gets inflated), truncation and corruption give 422. The
-pixels are decoded once, by the contract's `decode_image`, exactly as the app decodes them.
+type is sniffed from magic bytes (415), the size is read from the header before anything is
+decoded (413 over the pixel or side limit: a decompression bomb never gets inflated), truncation
+and corruption give 422.
+
+Decoding costs memory in proportion to the pixels decoded, and the preprocessing then makes a
+float32 copy (12 bytes a pixel), while the model only ever sees a 320x240 silhouette. So an image
+at least twice the needed size in both directions is decoded reduced by 2, 4 or 8 (OpenCV's
+IMREAD_REDUCED_*: JPEG's DCT scaling decodes straight to the small size; other formats are
+decoded and then shrunk), keeping at least 2x the needed resolution. Frames up to twice the
+silhouette (the app's 640x480) are decoded in full, by the contract's `decode_image`, exactly as
+the app decodes them.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import io
 import warnings
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -39,8 +48,30 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
-def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray:
-    """Validated image bytes as BGR uint8 (through the contract's `decode_image`)."""
+# Reduction factor -> OpenCV flag (colour, EXIF orientation applied like IMREAD_COLOR).
+REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+                 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
+def reduction_for(size: tuple[int, int], need: tuple[int, int] | None) -> int:
+    """The largest of 1, 2, 4, 8 that keeps the image at least twice `need` (orientation-free)."""
+    if need is None:
+        return 1
+    (short, long), (need_short, need_long) = sorted(size), sorted(need)
+    for factor in (8, 4, 2):
+        if short // factor >= 2 * need_short and long // factor >= 2 * need_long:
+            return factor
+    return 1
+
+
+def check_and_decode(
+    data: bytes,
+    max_bytes: int,
+    max_pixels: int,
+    max_side: int | None = None,
+    need: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """Validated image bytes as BGR uint8, decoded reduced when far larger than `need` (w, h)."""
     if len(data) > max_bytes:
         raise ImageRejected(413, f"image is {len(data)} bytes; the limit is {max_bytes} bytes")
     if not data:
@@ -63,10 +94,11 @@ def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray
             422, f"the {kind} image header could not be read ({str(exc)[:160]}): the file is "
             "corrupt; take the photo again"
         ) from None
-    if width * height > max_pixels:
+    if width * height > max_pixels or (max_side and max(width, height) > max_side):
         raise ImageRejected(
             413, f"image is {width}x{height} = {width * height} pixels; the limit is "
-            f"{max_pixels} pixels: send a smaller photo"
+            f"{max_pixels} pixels" + (f" and {max_side} pixels a side" if max_side else "")
+            + ": send a smaller photo (a camera frame or a phone photo fits)"
         )
     # OpenCV decodes a cut-off JPEG into a half-grey picture without complaint; a JPEG must end
     # with its end-of-image marker. (Truncated PNG and WebP fail to decode outright.)
@@ -75,7 +107,17 @@ def check_and_decode(data: bytes, max_bytes: int, max_pixels: int) -> np.ndarray
             422, "the JPEG image is truncated (no end-of-image marker): the upload was cut off; "
             "send it again"
         )
+    factor = reduction_for((width, height), need)
     try:
-        return decode_image(data)
+        if factor == 1:
+            return decode_image(data)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), REDUCED_FLAGS[factor])
     except ImageDecodeError as exc:
         raise ImageRejected(422, str(exc)) from None
+    except cv2.error as exc:
+        raise ImageRejected(422, f"the {kind} image could not be decoded ({str(exc)[:120]})") from None
+    if image is None:
+        raise ImageRejected(
+            422, f"could not decode the {kind} image: the file is corrupt or truncated"
+        )
+    return image

@@ -8,18 +8,19 @@ student) is checked by the `owned_class` / `visible_student` helpers, which answ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import crud
 from ..core.config import Settings
+from ..core.limits import Gate
 from ..crud.classes import is_member
 from ..models import Role, SchoolClass, User
 from ..observability import Metrics
@@ -38,6 +39,9 @@ class AppContext:
     metrics: Metrics
     provider: ModelProvider
     batcher: MicroBatcher
+    hash_gate: Gate  # argon2: 64 MiB per hash
+    decode_gate: Gate  # image decoding for /score
+    upload_gate: Gate  # model validation (loads the whole model)
 
 
 def get_ctx(request: Request) -> AppContext:
@@ -45,6 +49,21 @@ def get_ctx(request: Request) -> AppContext:
 
 
 Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def client_host(request: Request) -> str | None:
+    """The client's address: the TCP peer, or what a trusted proxy says (see forwarded_allow_ips)."""
+    return request.client.host if request.client else None
+
+
+async def hash_slot(ctx: Ctx) -> AsyncIterator[None]:
+    """Hold one password-hashing slot for the request (argon2 costs 64 MiB per hash); waiting
+    happens here, as a coroutine, and a full queue is a 503 with Retry-After."""
+    async with ctx.hash_gate.slot():
+        yield
+
+
+HashSlot = Depends(hash_slot)
 
 
 def get_session(ctx: Ctx) -> Iterator[Session]:
@@ -58,6 +77,11 @@ def get_session(ctx: Ctx) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# Row ids are INTEGER columns (32-bit on PostgreSQL): a larger or negative id cannot exist, and
+# passing one on (2**63 overflows the drivers) would turn a typo into a 500.
+MAX_DB_ID = 2**31 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description=f"a row id, 1..{MAX_DB_ID}")]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -32,8 +32,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     root_path: str = ""
-    # Reverse proxies whose X-Forwarded-* headers are trusted (download URLs use the public host).
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Reverse proxies whose X-Forwarded-For/-Proto headers are trusted: comma-separated addresses
+    # or networks (uvicorn's --forwarded-allow-ips). The client is the right-most address in
+    # X-Forwarded-For that is not one of them, so a client cannot pick its own address by sending
+    # the header itself. Empty (the default): no proxy is trusted and the headers are ignored.
+    forwarded_allow_ips: str = ""
+    # The server's address as apps reach it (e.g. https://ombro.example.org, with any path prefix
+    # the proxy adds); download URLs are built from it. Empty: from the request's Host header.
+    public_url: str = ""
+    # /metrics: off unless a token is set (scrape with "Authorization: Bearer <token>") or it is
+    # explicitly made public (only behind a proxy that keeps it internal).
+    metrics_token: str = ""
+    metrics_public: bool = False
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"
 
@@ -51,13 +61,37 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 50  # a school shares one address: keep this generous
     login_window_s: int = 15 * 60
     login_lockout_s: int = 15 * 60
+    # Joining a class: wrong join codes per client address, and from all clients together.
+    join_max_failures_per_ip: int = 10
+    join_max_failures_global: int = 200
+    join_window_s: int = 15 * 60
+    join_lockout_s: int = 15 * 60
 
-    # Upload limits.
+    # Upload limits. A phone photo is 12 MP (4032x3024) at most and the app sends 640x480 frames;
+    # the silhouette the model sees is 320x240, so larger images are decoded reduced (see uploads).
     max_image_bytes: int = 8 * MB
-    max_image_pixels: int = 40_000_000
+    max_image_pixels: int = 4096 * 3072
+    max_image_side: int = 8192
     max_model_bytes: int = 200 * MB
-    max_json_bytes: int = 2 * MB
+    max_json_bytes: int = 512 * 1024  # 500 attempts are about 170 KB
     max_attempts_per_batch: int = 500
+    # Attempt times: at most this far ahead of the server's clock (phones' clocks drift) and no
+    # older than this (a phone whose clock reset to 1970 would otherwise rewrite streaks).
+    attempt_max_clock_skew_s: int = 3600
+    attempt_max_age_days: int = 365
+
+    # Memory bounds (see server/core/limits.py): argon2 needs 64 MiB per hash and decoding a
+    # photo up to ~50 MiB, so only this many run at once; `*_queue` more wait up to `*_wait_s`,
+    # the rest get 503 with Retry-After. `max_in_flight` caps requests being handled at all.
+    hash_concurrency: int = 2
+    hash_queue: int = 64
+    hash_wait_s: float = 10.0
+    decode_concurrency: int = 2
+    decode_queue: int = 32
+    decode_wait_s: float = 10.0
+    max_in_flight: int = 256
+    # Expired login/join throttle rows and expired or revoked tokens are deleted this often.
+    housekeeping_interval_s: float = 600.0
 
     # Scoring micro-batcher.
     score_batching: bool = True
@@ -74,6 +108,28 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _no_wildcard_proxy(cls, v: str) -> str:
+        if "*" in v:
+            # uvicorn then takes the left-most X-Forwarded-For entry, which the client writes.
+            raise ValueError(
+                "OMBRO_FORWARDED_ALLOW_IPS='*' would let any client choose its address: list the "
+                "proxies' addresses or networks instead (e.g. 10.0.0.5 or 10.0.0.0/24)"
+            )
+        return v.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not (v.startswith(("http://", "https://")) and "?" not in v and "#" not in v):
+            raise ValueError(
+                f"OMBRO_PUBLIC_URL={v!r} must be an http(s) URL without query, e.g. "
+                "https://ombro.example.org"
+            )
+        return v
 
     @property
     def db_url(self) -> str:

@@ -18,11 +18,43 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .text import unstorable_reason
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
 
+class UnstorableText(ValueError):
+    """Text the database cannot hold: a NUL character or an unpaired surrogate (answered 422)."""
+
+
+def _guard_text(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Refuse text that PostgreSQL rejects (NUL) or UTF-8 cannot encode, on every backend alike.
+
+    This is the one place every value from a path, a query string, a form or a body passes on its
+    way to the database, so an odd character is a 422 whatever route it came through, instead of
+    a driver error (500) on PostgreSQL and silently different behaviour on SQLite.
+    """
+    # One dict or tuple, or (executemany, insertmanyvalues) a list of them or one flat tuple.
+    pending = [parameters]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, str) and (problem := unstorable_reason(item)):
+            raise UnstorableText(
+                f"text with {problem} cannot be stored: remove it and send the request again"
+            )
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _guard_text)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -6,7 +6,10 @@ Functions take a `Session` and flush; the caller (a request's session dependency
 
 from .attempts import AttemptIn, add_attempts, attempts_for_students
 from .classes import (
+    JoinPolicy,
+    JoinThrottled,
     add_assignment,
+    class_for_join_code,
     class_students,
     classes_for_student,
     classes_for_teacher,
@@ -27,11 +30,14 @@ from .users import (
 
 __all__ = [
     "AttemptIn",
+    "JoinPolicy",
+    "JoinThrottled",
     "LoginThrottled",
     "add_assignment",
     "add_attempts",
     "attempts_for_students",
     "authenticate",
+    "class_for_join_code",
     "class_students",
     "classes_for_student",
     "classes_for_teacher",

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Attempt, utcnow
+from .sql import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ def add_attempts(
                 "received_at": received,
             }
         )
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"attempt sync supports SQLite and PostgreSQL, not {dialect}")
-    stmt = insert(Attempt).on_conflict_do_nothing(index_elements=["id"]).returning(Attempt.id)
+    stmt = (
+        dialect_insert(session, Attempt)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(Attempt.id)
+    )
     # One multi-row statement; RETURNING lists only the rows that were really inserted.
     new_ids = set(session.execute(stmt, rows).scalars().all())
     session.flush()

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ombro_contract.labels import check_puppet
 
 from ..core.security import new_join_code
-from ..models import Assignment, Membership, SchoolClass, User
+from ..models import Assignment, Membership, SchoolClass, User, utcnow
+from . import throttle
+from .sql import insert_if_absent
+from .throttle import Limit, throttle_key
 
 
 def create_class(session: Session, teacher: User, name: str) -> SchoolClass:
-    # Join codes are random; a collision is astronomically rare but retried rather than assumed away.
+    # Join codes are random; a collision is astronomically rare but retried rather than assumed
+    # away, and decided by the insert itself (no savepoint, no IntegrityError to catch).
     for _ in range(5):
-        klass = SchoolClass(name=name.strip(), teacher_id=teacher.id, join_code=new_join_code())
-        try:
-            with session.begin_nested():
-                session.add(klass)
-                session.flush()
-            return klass
-        except IntegrityError:
-            continue
+        values = {"name": name.strip(), "teacher_id": teacher.id, "join_code": new_join_code()}
+        class_id = insert_if_absent(session, SchoolClass, values, conflict=["join_code"])
+        if class_id is not None:
+            return session.get(SchoolClass, class_id)
     raise RuntimeError("could not allocate a unique join code; try again")
 
 
@@ -35,6 +35,64 @@ def get_class(session: Session, class_id: int) -> SchoolClass | None:
 def get_class_by_join_code(session: Session, join_code: str) -> SchoolClass | None:
     code = join_code.strip().upper().replace("-", "").replace(" ", "")
     return session.scalar(select(SchoolClass).where(SchoolClass.join_code == code))
+
+
+class JoinThrottled(Exception):
+    """Too many wrong join codes; `retry_after` seconds until joining is allowed again."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many wrong join codes: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class JoinPolicy:
+    """Wrong join codes allowed per client address, and from everyone together, per window.
+
+    The global budget is what stops guessing from many addresses at once: 8 characters from a
+    32-letter alphabet are 2**40 codes, so at the default 200 wrong codes per 15 minutes a
+    guesser needs about 80,000 years per class on average (80 years to hit one of 1000 classes).
+    Spending it pauses joining for everyone until the window ends (a right code is refused then
+    too, or the pause would tell a guesser which code was right).
+    """
+
+    max_failures_per_ip: int = 10
+    max_failures_global: int = 200
+    window_s: int = 900
+    lockout_s: int = 900
+
+
+def class_for_join_code(
+    session: Session, join_code: str, client: str | None, policy: JoinPolicy
+) -> SchoolClass | None:
+    """The class with this join code, counted against the join throttle.
+
+    The try is counted for the client and globally before the code is looked up, and given back
+    when the code is right; commits those counts itself (like `users.authenticate`). Raises
+    `JoinThrottled` when either budget is spent.
+    """
+    now = utcnow()
+    limits = [(throttle_key("join-all", "*"),
+               Limit(policy.max_failures_global, policy.window_s, policy.lockout_s))]
+    if client:
+        limits.insert(0, (throttle_key("join-ip", client),
+                          Limit(policy.max_failures_per_ip, policy.window_s, policy.lockout_s)))
+    taken = []
+    for key, limit in limits:
+        wait = throttle.take(session, key, limit, now)
+        if wait is not None:
+            for done_key, done_limit in taken:  # no code was tried
+                throttle.give_back(session, done_key, done_limit)
+            session.commit()
+            raise JoinThrottled(wait)
+        taken.append((key, limit))
+    session.commit()
+    klass = get_class_by_join_code(session, join_code)
+    if klass is not None:
+        for key, limit in taken:
+            throttle.give_back(session, key, limit)
+        session.commit()
+    return klass
 
 
 def classes_for_teacher(session: Session, teacher_id: int) -> list[SchoolClass]:
@@ -57,17 +115,14 @@ def classes_for_student(session: Session, student_id: int) -> list[SchoolClass]:
 
 
 def join_class(session: Session, klass: SchoolClass, student: User) -> Membership:
-    existing = session.scalar(
+    """Add the student to the class; joining twice (even concurrently) keeps one membership."""
+    values = {"class_id": klass.id, "student_id": student.id}
+    insert_if_absent(session, Membership, values, conflict=["class_id", "student_id"])
+    return session.scalar(
         select(Membership).where(
             Membership.class_id == klass.id, Membership.student_id == student.id
         )
     )
-    if existing is not None:
-        return existing
-    membership = Membership(class_id=klass.id, student_id=student.id)
-    session.add(membership)
-    session.flush()
-    return membership
 
 
 def class_students(session: Session, class_id: int) -> list[User]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from ..core.security import new_token, token_digest
@@ -46,3 +46,11 @@ def revoke_token(session: Session, secret: str) -> bool:
     row.revoked_at = utcnow()
     session.flush()
     return True
+
+
+def purge_tokens(session: Session, now: datetime) -> int:
+    """Delete tokens that can never be used again (expired or revoked); returns how many."""
+    result = session.execute(
+        delete(ApiToken).where(or_(ApiToken.expires_at <= now, ApiToken.revoked_at.is_not(None)))
+    )
+    return result.rowcount or 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.security import hash_password, needs_rehash, verify_password
-from ..models import LoginThrottle, Role, User, utcnow
+from ..models import Role, User, utcnow
+from . import throttle
+from .sql import insert_if_absent
+from .throttle import Limit, throttle_key
 
 
 class UsernameTakenError(ValueError):
@@ -43,38 +45,21 @@ def get_user_by_username(session: Session, username: str) -> User | None:
 def create_user(
     session: Session, username: str, password: str, role: Role | str, display_name: str = ""
 ) -> User:
+    """A new account; `UsernameTakenError` if the name exists, also when a concurrent request
+    takes it between our check and our insert (the insert itself decides)."""
     username = username.strip().lower()
     if get_user_by_username(session, username) is not None:
         raise UsernameTakenError(f"username {username!r} is taken: choose another one")
-    user = User(
-        username=username,
-        display_name=display_name.strip() or username,
-        role=Role(role).value,
-        password_hash=hash_password(password),
-    )
-    session.add(user)
-    session.flush()
-    return user
-
-
-def _check_lock(session: Session, key: str, now: datetime) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        raise LoginThrottled(max(1, int((row.locked_until - now).total_seconds()) + 1))
-
-
-def _record_failure(session: Session, key: str, now: datetime, policy: ThrottlePolicy) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, window_start=now)
-        session.add(row)
-    if now - row.window_start > timedelta(seconds=policy.window_s):
-        row.failures, row.window_start, row.locked_until = 0, now, None
-    row.failures += 1
-    limit = policy.max_failures_per_ip if key.startswith("ip:") else policy.max_failures
-    if row.failures >= limit:
-        row.locked_until = now + timedelta(seconds=policy.lockout_s)
-    session.flush()
+    values = {
+        "username": username,
+        "display_name": display_name.strip() or username,
+        "role": Role(role).value,
+        "password_hash": hash_password(password),
+    }
+    user_id = insert_if_absent(session, User, values, conflict=["username"])
+    if user_id is None:
+        raise UsernameTakenError(f"username {username!r} was just taken: choose another one")
+    return session.get(User, user_id)
 
 
 def authenticate(
@@ -86,25 +71,34 @@ def authenticate(
 ) -> User | None:
     """The active user with these credentials, or None.
 
-    Raises `LoginThrottled` while the username or the client address is locked out. Failures are
-    flushed in the caller's session: commit it even when this returns None, or the throttle
-    forgets them.
+    Raises `LoginThrottled` while the username or the client address has used up its tries. The
+    try is counted and *committed* before the password is checked (see `throttle.take`), so
+    parallel guesses cannot slip past the limit; a successful sign-in resets the username's count
+    and gives the address its try back. The caller commits the rest (a rehashed password).
     """
     policy = policy or ThrottlePolicy()
     now = utcnow()
-    keys = [f"user:{username.strip().lower()}"] + ([f"ip:{client}"] if client else [])
-    for key in keys:
-        _check_lock(session, key, now)
-    user = get_user_by_username(session, username)
+    name = username.strip().lower()
+    by_ip = Limit(policy.max_failures_per_ip, policy.window_s, policy.lockout_s)
+    by_user = Limit(policy.max_failures, policy.window_s, policy.lockout_s)
+    ip_key = throttle_key("ip", client) if client else None
+    user_key = throttle_key("user", name)
+    if ip_key and (wait := throttle.take(session, ip_key, by_ip, now)) is not None:
+        session.commit()
+        raise LoginThrottled(wait)
+    if (wait := throttle.take(session, user_key, by_user, now)) is not None:
+        if ip_key:  # no password was tried: the address keeps its try
+            throttle.give_back(session, ip_key, by_ip)
+        session.commit()
+        raise LoginThrottled(wait)
+    session.commit()
+    user = get_user_by_username(session, name)
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        for key in keys:
-            _record_failure(session, key, now, policy)
         return None
-    for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is not None and key.startswith("user:"):
-            session.delete(row)
+    throttle.clear(session, user_key)
+    if ip_key:
+        throttle.give_back(session, ip_key, by_ip)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.flush()

@@ -19,6 +19,13 @@ from ombro_contract.labels import NUM_CLASSES
 from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import load_image
 
+from ..core.strict_json import loads_strict
+from ..models import ModelVersion
+
+# The registry's column widths (server/models.py); PostgreSQL refuses longer values.
+VERSION_MAX = ModelVersion.__table__.c.version.type.length
+ARCH_MAX = ModelVersion.__table__.c.arch.type.length
+
 
 class UploadRejected(Exception):
     """A bad upload; `status` is the HTTP code to answer with."""
@@ -29,11 +36,28 @@ class UploadRejected(Exception):
 
 
 def parse_upload_card(raw: bytes | str) -> ModelCard:
+    """The card, checked against the contract and against what the registry's columns hold.
+
+    The card is untrusted JSON: it is parsed strictly first (no NaN, no 1000-deep nesting, no NUL)
+    so that what is stored can be served back as JSON, then by the contract's own parser.
+    """
+    try:
+        loads_strict(raw)
+    except ValueError as exc:
+        raise UploadRejected(
+            422, f"the uploaded model card is not acceptable JSON: {getattr(exc, 'msg', exc)}; "
+            "upload the card written by training/export.py"
+        ) from None
     try:
         card = parse_card(raw, source="the uploaded model card")
         card.check_contract()
     except ModelContractError as exc:
         raise UploadRejected(422, str(exc)) from None
+    for field, value, limit in (("version", card.version, VERSION_MAX), ("arch", card.arch, ARCH_MAX)):
+        if not value or len(value) > limit:
+            raise UploadRejected(
+                422, f"the card's {field} must have 1 to {limit} characters, not {len(value)}"
+            )
     return card
 
 

@@ -38,6 +38,17 @@ def mount_dashboard(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageError, _error_page)
+    app.state.html_error_page = error_page  # used by server.api.errors for non-API paths
+
+
+def error_page(
+    request: Request, status_code: int, heading: str, message: str, headers: dict[str, str]
+) -> Response:
+    """An HTML error page, for errors raised before a dashboard route runs (422, 503)."""
+    response = render(request, "error.html", status_code=status_code, heading=heading,
+                      message=message)
+    response.headers.update(headers)
+    return response
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

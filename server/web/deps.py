@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 
-from ..api.deps import CookieUser, SessionDep
+from ..api.deps import CookieUser, DbId, SessionDep
 from ..crud.classes import get_class
 from ..models import Role, SchoolClass, User
 from .session import LoginRequired, PageError, UserSummary, check_csrf
@@ -66,7 +66,7 @@ Teacher = Annotated[User, Depends(teacher)]
 Maintainer = Annotated[User, Depends(maintainer)]
 
 
-def owned_class(class_id: int, user: Teacher, db: DbSession) -> SchoolClass:
+def owned_class(class_id: DbId, user: Teacher, db: DbSession) -> SchoolClass:
     """The class, if this teacher owns it.
 
     Another teacher's class is a 403 page here (the API answers 404 so ids cannot be probed; a

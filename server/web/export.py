@@ -2,7 +2,8 @@
 
 Student names are untrusted text: a name such as `=HYPERLINK(...)` would run as a formula when a
 teacher opens the file in a spreadsheet, so cells that start with a formula character are
-prefixed with an apostrophe (OWASP's advice for CSV injection).
+prefixed with an apostrophe (OWASP's advice for CSV injection; `server.core.downloads.csv_safe`,
+which the API's export uses too).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from ombro_contract.labels import PUPPETS
 
+from ..core.downloads import csv_safe
 from .overview import ClassOverview
 
 COLUMNS = [
@@ -31,11 +33,7 @@ COLUMNS = [
     "streak_days",
     "needs_help",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+neutralise = csv_safe  # the one rule, shared with the API's export
 
 
 def _iso(when: datetime | None) -> str:

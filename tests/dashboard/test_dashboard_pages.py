@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -127,6 +128,21 @@ def test_csv_neutralises_spreadsheet_formulas(teacher, demo_factory, demo_class_
         with demo_factory() as s:
             s.delete(s.get(User, uid))
             s.commit()
+
+
+@pytest.mark.parametrize("name", ["班级 4B", "Turma Ação", "Класс", "🐶 club"])
+def test_csv_of_a_class_with_a_non_latin_name(teacher, name):
+    """The file name goes in Content-Disposition, which only holds Latin-1: RFC 5987's
+    filename* carries the real name (it was a 500 for "班级")."""
+    token = csrf_of(teacher.get("/").text)
+    page = teacher.post("/classes", data={"name": name, "csrf_token": token})
+    class_id = int(re.search(r"/classes/(\d+)", str(page.url)).group(1))
+    r = teacher.get(f"/classes/{class_id}/export.csv")
+    assert r.status_code == 200
+    disposition = r.headers["content-disposition"]
+    encoded = disposition.split("filename*=UTF-8''", 1)[1]
+    assert all(w.lower() in unquote(encoded) for w in name.split() if w.isalnum())
+    assert disposition.startswith('attachment; filename="ombro-') and disposition.isascii()
 
 
 def test_create_class_and_assign_a_puppet(teacher, demo_factory):

@@ -29,6 +29,7 @@ from server.core.db import make_engine, make_sessionmaker, migrate, session_scop
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct-horse-battery"
+METRICS_TOKEN = "scrape-me-please"
 
 
 def _pg_reachable() -> str | None:
@@ -125,6 +126,7 @@ class LiveServer:
             "OMBRO_LOG_LEVEL": "warning",
             "OMBRO_SCORE_MODEL_REFRESH_S": "0",
             "OMP_NUM_THREADS": "1",
+            "OMBRO_METRICS_TOKEN": METRICS_TOKEN,
             **self.extra_env,
         }
         self.log_path = self.data_dir / f"server-{self.port}.log"

@@ -17,7 +17,7 @@ from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.labels import PUPPETS
 from ombro_contract.preprocess import decode_image
 
-from .conftest import PASSWORD, login, make_user, unique
+from .conftest import METRICS_TOKEN, PASSWORD, login, make_user, unique
 
 
 def attempt(puppet="dog", passed=True, minutes_ago=0.0):
@@ -246,7 +246,11 @@ def test_operations_endpoints(live_server, actors, score_model):
     r = httpx.get(f"{live_server.url}/healthz", headers={"X-Request-ID": "abc123"})
     assert r.json() == {"status": "ok"} and r.headers["x-request-id"] == "abc123"
     assert len(httpx.get(f"{live_server.url}/healthz").headers["x-request-id"]) == 32
-    metrics = httpx.get(f"{live_server.url}/metrics").text
+    assert httpx.get(f"{live_server.url}/metrics").status_code == 401  # token required
+    bad = httpx.get(f"{live_server.url}/metrics", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    metrics = httpx.get(f"{live_server.url}/metrics",
+                        headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     assert 'ombro_http_requests_total{method="POST",route="/api/v1/score"' in metrics
     assert "ombro_score_batch_size_count" in metrics
     assert f'ombro_server_model_info{{version="{ready["score_model"]}"}} 1.0' in metrics

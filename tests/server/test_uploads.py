@@ -1,4 +1,5 @@
-"""Image checks without HTTP: type sniffing, pixel limits before decoding, truncation."""
+"""Image checks without HTTP: type sniffing, pixel limits before decoding, truncation, and
+reduced decoding of photos far larger than the silhouette."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ombro_contract.preprocess import decode_image
-from server.uploads import ImageRejected, check_and_decode, sniff_image_type
+from ombro_contract.preprocess import DEFAULT_SPEC, decode_image, silhouette
+from server.uploads import ImageRejected, check_and_decode, reduction_for, sniff_image_type
 
 MB = 1 << 20
 
@@ -52,3 +53,51 @@ def test_bad_images(picture, make, status, fragment):
         check_and_decode(make(picture), MB, 10_000)
     assert info.value.status == status
     assert fragment in info.value.detail
+
+
+def scene(h: int, w: int) -> np.ndarray:
+    """A wall with a hand-shadow blob, at any resolution (same picture, scaled)."""
+    img = np.full((h, w, 3), 205, np.uint8)
+    yy, xx = np.ogrid[:h, :w]
+    img[((yy - h * 0.55) / (h * 0.25)) ** 2 + ((xx - w * 0.45) / (w * 0.2)) ** 2 < 1] = 30
+    img[int(h * 0.2):int(h * 0.4), int(w * 0.6):int(w * 0.65)] = 30
+    return img
+
+
+@pytest.mark.parametrize(
+    "size, factor",
+    [((640, 480), 1), ((1280, 720), 1), ((1280, 960), 2), ((1920, 1080), 2), ((4032, 3024), 4),
+     ((3024, 4032), 4), ((5120, 3840), 8), ((100, 8000), 1)],
+)
+def test_reduction_keeps_twice_the_silhouette(size, factor):
+    assert reduction_for(size, (320, 240)) == factor
+    assert reduction_for(size, None) == 1
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_big_photos_are_decoded_reduced_and_give_the_same_silhouette(fmt):
+    photo = encode(scene(3024, 4032), fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    reduced = check_and_decode(photo, 8 * MB, 4096 * 3072, 8192, need=(320, 240))
+    assert reduced.shape == (756, 1008, 3)
+    full = decode_image(photo)
+    agree = (silhouette(reduced, DEFAULT_SPEC) == silhouette(full, DEFAULT_SPEC)).mean()
+    assert agree > 0.98
+
+
+def test_camera_frames_are_decoded_exactly_like_the_app():
+    frame = encode(scene(480, 640), "JPEG", quality=85)
+    np.testing.assert_array_equal(
+        check_and_decode(frame, 8 * MB, 4096 * 3072, 8192, need=(320, 240)), decode_image(frame))
+
+
+@pytest.mark.parametrize(
+    "size, fragment",
+    [((6300, 6300), "pixels"), ((9000, 100), "a side")],
+    ids=["6300x6300-png", "very-long-side"],
+)
+def test_images_past_the_phone_caps_are_refused_from_the_header(size, fragment):
+    data = encode(np.zeros((size[1], size[0]), np.uint8), "PNG")
+    assert len(data) < 200_000  # cheap to send, 40 MP to decode
+    with pytest.raises(ImageRejected) as info:
+        check_and_decode(data, 8 * MB, 4096 * 3072, 8192, need=(320, 240))
+    assert info.value.status == 413 and fragment in info.value.detail

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
+from ...core.strict_json import StrictJSONRoute
 from ...models import ChannelEvent
 from ...registry import ChannelError, promote, rollback
 from ...registry.channels import check_channel
 from ...schemas import ChannelOut, PromoteIn
 from ..deps import CurrentUser, MaintainerUser, SessionDep
 
-router = APIRouter(tags=["channels"])
+router = APIRouter(tags=["channels"], route_class=StrictJSONRoute)
 
 
 def _raise(exc: ChannelError):

@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from ombro_contract.labels import PUPPETS
 
 from ... import crud
+from ...core.downloads import content_disposition, csv_safe
+from ...core.strict_json import StrictJSONRoute
 from ...crud.classes import class_assignments
 from ...crud.progress import class_mastery
 from ...models import Role, SchoolClass, User
@@ -26,9 +28,9 @@ from ...schemas import (
     StudentMasteryOut,
     UserOut,
 )
-from ..deps import SessionDep, TeacherOrStudent, TeacherUser, owned_class, visible_class
+from ..deps import DbId, SessionDep, TeacherOrStudent, TeacherUser, owned_class, visible_class
 
-router = APIRouter(tags=["classes"])
+router = APIRouter(tags=["classes"], route_class=StrictJSONRoute)
 
 
 def _class_out(klass: SchoolClass, viewer: User) -> ClassOut:
@@ -55,7 +57,7 @@ def list_classes(user: TeacherOrStudent, session: SessionDep) -> list[ClassOut]:
 
 
 @router.get("/classes/{class_id}", response_model=ClassDetailOut, responses={404: {}})
-def get_class(class_id: int, user: TeacherOrStudent, session: SessionDep) -> ClassDetailOut:
+def get_class(class_id: DbId, user: TeacherOrStudent, session: SessionDep) -> ClassDetailOut:
     klass = visible_class(session, user, class_id)
     base = _class_out(klass, user).model_dump()
     # Students see their class and its assignments, not their classmates.
@@ -68,7 +70,7 @@ def get_class(class_id: int, user: TeacherOrStudent, session: SessionDep) -> Cla
 
 
 @router.get("/classes/{class_id}/mastery", response_model=ClassMasteryOut, responses={404: {}})
-def get_class_mastery(class_id: int, user: TeacherUser, session: SessionDep) -> ClassMasteryOut:
+def get_class_mastery(class_id: DbId, user: TeacherUser, session: SessionDep) -> ClassMasteryOut:
     klass = owned_class(session, user, class_id)
     assigned, rows = class_mastery(session, klass)
     return ClassMasteryOut(
@@ -92,7 +94,7 @@ def get_class_mastery(class_id: int, user: TeacherUser, session: SessionDep) -> 
 
 
 @router.get("/classes/{class_id}/export.csv", response_class=Response, responses={404: {}})
-def export_csv(class_id: int, user: TeacherUser, session: SessionDep) -> Response:
+def export_csv(class_id: DbId, user: TeacherUser, session: SessionDep) -> Response:
     klass = owned_class(session, user, class_id)
     _, rows = class_mastery(session, klass)
     buf = io.StringIO()
@@ -102,8 +104,8 @@ def export_csv(class_id: int, user: TeacherUser, session: SessionDep) -> Respons
     for student, summary in rows:
         for p, m in summary.puppets.items():
             writer.writerow([
-                student.id, student.username, _csv_safe(student.display_name), p, m.attempts,
-                m.passed_total, f"{m.mastery:.2f}", m.level.value,
+                student.id, csv_safe(student.username), csv_safe(student.display_name), p,
+                m.attempts, m.passed_total, f"{m.mastery:.2f}", m.level.value,
                 "" if m.best_confidence is None else f"{m.best_confidence:.3f}",
                 m.last_practice.isoformat() if m.last_practice else "",
             ])
@@ -111,18 +113,14 @@ def export_csv(class_id: int, user: TeacherUser, session: SessionDep) -> Respons
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store",
+                 "X-Content-Type-Options": "nosniff"},
     )
-
-
-def _csv_safe(text: str) -> str:
-    """Names are typed by students: stop spreadsheets from running them as formulas."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.post("/classes/{class_id}/assignments", response_model=AssignmentOut, status_code=201,
              responses={404: {}})
-def add_assignment(class_id: int, body: AssignmentIn, user: TeacherUser, session: SessionDep) -> AssignmentOut:
+def add_assignment(class_id: DbId, body: AssignmentIn, user: TeacherUser, session: SessionDep) -> AssignmentOut:
     klass = owned_class(session, user, class_id)
     assignment = crud.add_assignment(session, klass, body.puppet, body.due)
     session.commit()

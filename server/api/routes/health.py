@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from ...core.db import at_head
+from ...core.strict_json import StrictJSONRoute
 from ..deps import Ctx
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 
 
 @router.get("/healthz")
@@ -40,5 +43,18 @@ async def readyz(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(ctx: Ctx) -> Response:
+def metrics(request: Request, ctx: Ctx) -> Response:
+    """Prometheus metrics: off (404) unless OMBRO_METRICS_TOKEN or OMBRO_METRICS_PUBLIC is set.
+
+    Route names, traffic and the loaded model are operational detail nobody outside needs.
+    """
+    s = ctx.settings
+    if not s.metrics_public:
+        if not s.metrics_token:
+            raise HTTPException(404, detail="metrics are off: set OMBRO_METRICS_TOKEN to scrape "
+                                "them with a bearer token")
+        sent = request.headers.get("authorization", "")
+        if not secrets.compare_digest(sent.encode(), f"Bearer {s.metrics_token}".encode()):
+            raise HTTPException(401, detail="send 'Authorization: Bearer <OMBRO_METRICS_TOKEN>'",
+                                headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

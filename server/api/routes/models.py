@@ -9,13 +9,16 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from ...core.strict_json import StrictJSONRoute
 from ...models import ChannelEvent, ModelVersion
 from ...registry import UploadRejected, current_version
 from ...registry.channels import ChannelError, check_channel
 from ...schemas import ManifestOut, ModelOut
-from ..deps import Ctx, CurrentUser, MaintainerUser, SessionDep
+from ..deps import AppContext, Ctx, CurrentUser, MaintainerUser, SessionDep
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], route_class=StrictJSONRoute)
+
+MAX_CARD_BYTES = 256 * 1024  # a real card is about 2 KB
 
 UPLOAD_DOC = {
     "requestBody": {
@@ -69,7 +72,10 @@ async def upload_model(request: Request, user: MaintainerUser, ctx: Ctx) -> Mode
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, detail="missing the 'file' part with the .onnx model")
         if isinstance(card, UploadFile):
-            card = await card.read()
+            card = await card.read(MAX_CARD_BYTES + 1)
+            if len(card) > MAX_CARD_BYTES:
+                raise HTTPException(413, detail=f"the model card is larger than {MAX_CARD_BYTES} "
+                                    "bytes; upload the card written by training/export.py")
         if not card:
             raise HTTPException(422, detail="missing the 'card' part: the model card JSON")
         if upload.filename and not upload.filename.lower().endswith(".onnx"):
@@ -77,9 +83,12 @@ async def upload_model(request: Request, user: MaintainerUser, ctx: Ctx) -> Mode
                 415, detail=f"{upload.filename!r} is not an .onnx file; upload the exported model"
             )
         try:
-            row = await run_in_threadpool(
-                ctx.store.publish, ctx.factory, card, upload.file, ctx.settings.max_model_bytes, user.id
-            )
+            # Validation loads the whole model into onnxruntime: one upload at a time.
+            async with ctx.upload_gate.slot():
+                row = await run_in_threadpool(
+                    ctx.store.publish, ctx.factory, card, upload.file,
+                    ctx.settings.max_model_bytes, user.id,
+                )
         except UploadRejected as exc:
             raise HTTPException(exc.status, detail=exc.detail) from None
     with ctx.factory() as session:
@@ -98,6 +107,7 @@ def latest(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
+    ctx: Ctx,
     arch: str = Query("mobilenet_v2", max_length=32),
     channel: str = Query("stable", max_length=32),
 ) -> ManifestOut:
@@ -110,10 +120,20 @@ def latest(
         raise HTTPException(404, detail=f"no {arch} model on channel {channel!r} yet")
     return ManifestOut(
         version=row.version, arch=row.arch, quantization=row.quantization, sha256=row.sha256,
-        size_bytes=row.size_bytes,
-        download_url=str(request.url_for("download_model", version=row.version)),
+        size_bytes=row.size_bytes, download_url=download_url(request, ctx, row.version),
         card=row.card,
     )
+
+
+def download_url(request: Request, ctx: AppContext, version: str) -> str:
+    """From OMBRO_PUBLIC_URL when set (it includes any path prefix the proxy adds).
+
+    The Host header is whatever the client, or a proxy, put there: behind a proxy it is often an
+    internal name the apps cannot reach, and a client choosing it picks where apps are sent.
+    """
+    if ctx.settings.public_url:
+        return ctx.settings.public_url + request.app.url_path_for("download_model", version=version)
+    return str(request.url_for("download_model", version=version))
 
 
 @router.get("/models/{version}", response_model=ModelOut, responses={404: {}})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ...core.strict_json import StrictJSONRoute
 from ...crud.progress import student_progress
 from ...mastery import StudentSummary
 from ...models import User
 from ...schemas import HelpReasonOut, ProgressOut, PuppetProgressOut, UserOut
-from ..deps import SessionDep, StudentUser, TeacherOrStudent, visible_student
+from ..deps import DbId, SessionDep, StudentUser, TeacherOrStudent, visible_student
 
-router = APIRouter(tags=["students"])
+router = APIRouter(tags=["students"], route_class=StrictJSONRoute)
 
 
 def _progress_out(student: User, summary: StudentSummary) -> ProgressOut:
@@ -38,6 +39,6 @@ def my_progress(user: StudentUser, session: SessionDep) -> ProgressOut:
 
 
 @router.get("/students/{student_id}/progress", response_model=ProgressOut, responses={404: {}})
-def student_progress_route(student_id: int, user: TeacherOrStudent, session: SessionDep) -> ProgressOut:
+def student_progress_route(student_id: DbId, user: TeacherOrStudent, session: SessionDep) -> ProgressOut:
     student = visible_student(session, user, student_id)
     return _progress_out(student, student_progress(session, student))

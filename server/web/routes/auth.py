@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ...api.deps import Ctx, close_cookie_session, open_cookie_session
-from ...crud.users import LoginThrottled, ThrottlePolicy, authenticate
+from ...api.deps import Ctx, HashSlot, client_host, close_cookie_session, open_cookie_session
+from ...api.routes.auth import PASSWORD_MAX, USERNAME_MAX, throttle_policy
+from ...crud.users import LoginThrottled, authenticate
 from ...models import Role
 from ..deps import CsrfChecked, DbSession
 from ..session import flash, rotate_csrf, safe_next
@@ -22,23 +23,17 @@ def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", next_url=safe_next(next), username="", error="")
 
 
-@router.post("/login", dependencies=[CsrfChecked])
+@router.post("/login", dependencies=[CsrfChecked, HashSlot])
 def login(
     request: Request,
     db: DbSession,
     ctx: Ctx,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[str, Form(max_length=USERNAME_MAX)],
+    password: Annotated[str, Form(max_length=PASSWORD_MAX)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    settings = ctx.settings
-    policy = ThrottlePolicy(
-        max_failures=settings.login_max_failures,
-        max_failures_per_ip=settings.login_max_failures_per_ip,
-        window_s=settings.login_window_s,
-        lockout_s=settings.login_lockout_s,
-    )
-    client = request.client.host if request.client else None
+    policy = throttle_policy(ctx)
+    client = client_host(request)
 
     def again(status: int, error: str) -> Response:
         return render(

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from ombro_contract.errors import UnknownPuppetError
 from ombro_contract.labels import PUPPETS
 
+from ...core.downloads import content_disposition
 from ...crud.classes import add_assignment, classes_for_teacher, create_class, is_member
 from ...crud.progress import assigned_puppets
 from ...crud.users import get_user
 from ...models import Role, utcnow
-from ..deps import CsrfChecked, DbSession, OwnedClass, StaffUser, Teacher
+from ..deps import CsrfChecked, DbId, DbSession, OwnedClass, StaffUser, Teacher
 from ..export import class_csv, csv_filename
 from ..overview import class_list_stats, class_overview
 from ..session import PageError, flash
@@ -112,7 +113,7 @@ def export_csv(klass: OwnedClass, db: DbSession) -> Response:
         "\ufeff" + class_csv(overview),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{csv_filename(overview, now)}"',
+            "Content-Disposition": content_disposition(csv_filename(overview, now)),
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },
@@ -120,7 +121,7 @@ def export_csv(klass: OwnedClass, db: DbSession) -> Response:
 
 
 @router.get("/classes/{class_id}/students/{student_id}")
-def student_page(request: Request, klass: OwnedClass, student_id: int, db: DbSession) -> Response:
+def student_page(request: Request, klass: OwnedClass, student_id: DbId, db: DbSession) -> Response:
     student = get_user(db, student_id)
     if student is None or not is_member(db, klass.id, student_id):
         raise PageError(404, "Student not found", "This student is not in this class.")
