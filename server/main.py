@@ -59,27 +59,37 @@ class PathBodyLimit:
         await self.by_path.get(path, self.default)(scope, receive, send)
 
 
-def register_bundled_model(ctx: AppContext) -> None:
-    """First start with an empty registry: publish models/mobilenet_v2.int8.onnx to stable."""
-    path = ctx.settings.bundled_model
+def register_bundled_models(ctx: AppContext) -> list[str]:
+    """First start with an empty registry: publish every bundled model that is on disk and put
+    the first one of each architecture on "stable". Returns the registered versions."""
     with ctx.factory() as session:
         from sqlalchemy import select
 
         from .models import ModelVersion
 
         if session.scalar(select(ModelVersion.version).limit(1)) is not None:
-            return
-    if path is None or not path.is_file():
-        log.info("registry is empty and no bundled model at %s; waiting for an upload", path)
-        return
-    try:
-        row = publish_file(ctx.store, ctx.factory, path, ctx.settings.max_model_bytes)
-    except (UploadRejected, OSError) as exc:
-        log.warning("bundled model %s was not registered: %s", path, getattr(exc, "detail", exc))
-        return
-    with session_scope(ctx.factory) as session:
-        promote(session, "stable", row.version, actor_id=None)
-    log.info("registered bundled model", extra={"version": row.version})
+            return []
+    present = [p for p in ctx.settings.bundled_models if p.is_file()]
+    if not present:
+        log.info("registry is empty and no bundled model at %s; waiting for an upload",
+                 ", ".join(map(str, ctx.settings.bundled_models)) or "(none configured)")
+        return []
+    registered, stable_archs = [], set()
+    for path in present:
+        try:
+            row = publish_file(ctx.store, ctx.factory, path, ctx.settings.max_model_bytes)
+        except (UploadRejected, OSError) as exc:
+            log.warning("bundled model %s was not registered: %s", path,
+                        getattr(exc, "detail", exc))
+            continue
+        registered.append(row.version)
+        stable = row.arch not in stable_archs
+        if stable:
+            stable_archs.add(row.arch)
+            with session_scope(ctx.factory) as session:
+                promote(session, "stable", row.version, actor_id=None)
+        log.info("registered bundled model", extra={"version": row.version, "stable": stable})
+    return registered
 
 
 def housekeeping(ctx: AppContext) -> dict[str, int]:
@@ -139,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate(engine)
         with factory() as session:
             store.recover(session)
-        register_bundled_model(ctx)
+        register_bundled_models(ctx)
         await ctx.batcher.start()
         chores = asyncio.create_task(housekeeping_loop(ctx), name="housekeeping")
         log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),

@@ -101,8 +101,15 @@ class Settings(BaseSettings):
     score_model_refresh_s: float = 2.0
     score_top_k: int = 3
 
-    # Registered into channel "stable" on first start when the registry is empty.
-    bundled_model: Path | None = default_model_path("mobilenet_v2", "int8")
+    # Registered on first start when the registry is empty (files that are absent are skipped);
+    # the first listed model of each architecture goes on channel "stable": apps pull the int8
+    # MobileNetV2, the server scores with the ResNet34 (SERVER_ARCH_PREFERENCE).
+    # From the environment as JSON: OMBRO_BUNDLED_MODELS='["/models/a.onnx", ...]'.
+    bundled_models: list[Path] = [
+        default_model_path("mobilenet_v2", "int8"),
+        default_model_path("resnet34", "fp32"),
+        default_model_path("mobilenet_v2", "fp32"),
+    ]
 
     @field_validator("data_dir")
     @classmethod

@@ -44,7 +44,7 @@ HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 def demo_settings(tmp_path_factory) -> Settings:
     return Settings(
         data_dir=tmp_path_factory.mktemp("dashboard-data"),
-        bundled_model=None,
+        bundled_models=[],
         log_format="text",
         log_level="warning",
     )
@@ -130,7 +130,7 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD, next
 def empty_factory(request, tmp_path):
     """A fresh migrated database on SQLite and on PostgreSQL (skipped if unreachable)."""
     if request.param == "sqlite":
-        engine = engine_for(Settings(data_dir=tmp_path, bundled_model=None))
+        engine = engine_for(Settings(data_dir=tmp_path, bundled_models=[]))
         migrate(engine)
         yield make_sessionmaker(engine)
         engine.dispose()
@@ -170,7 +170,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     env = dict(
         os.environ,
         OMBRO_DATA_DIR=str(data_dir),
-        OMBRO_BUNDLED_MODEL="",
+        OMBRO_BUNDLED_MODELS="[]",
         OMBRO_LOG_FORMAT="text",
         OMBRO_LOG_LEVEL="warning",
         OMP_NUM_THREADS="1",

@@ -120,7 +120,7 @@ class LiveServer:
             **os.environ,
             "OMBRO_DATA_DIR": str(self.data_dir),
             "DATABASE_URL": self.db_url,
-            "OMBRO_BUNDLED_MODEL": str(self.data_dir / "no-bundled-model.onnx"),
+            "OMBRO_BUNDLED_MODELS": "[]",
             "OMBRO_COOKIE_SECURE": "false",
             "OMBRO_LOG_FORMAT": "text",
             "OMBRO_LOG_LEVEL": "warning",

@@ -57,7 +57,7 @@ def test_unknown_command_is_still_refused(capsys):
 @pytest.mark.slow
 def test_python_m_server_with_only_flags_serves_healthz(tmp_path):
     port = free_port()
-    env = {**os.environ, "OMBRO_DATA_DIR": str(tmp_path), "OMBRO_BUNDLED_MODEL": "",
+    env = {**os.environ, "OMBRO_DATA_DIR": str(tmp_path), "OMBRO_BUNDLED_MODELS": "[]",
            "OMBRO_LOG_FORMAT": "text", "OMP_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     log = tmp_path / "server.log"
