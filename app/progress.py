@@ -1,7 +1,7 @@
 """The student's progress from the local attempt log, so it works offline.
 
-Mastery, levels and streak come from `server/mastery.py`, the team's one definition (it is pure
-Python with no server dependencies), so the app and the teacher's dashboard never disagree. The
+Mastery, levels and streak come from `ombro_contract/mastery.py`, the team's one definition (pure
+Python in the shared contract), so the app and the teacher's dashboard never disagree. The
 app only adds what the server does not store: stars.
 """
 
@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 from app.attempt_queue import Attempt
 from ombro_contract.labels import PUPPETS
-from server.mastery import PuppetMastery, StudentSummary, student_summary
+from ombro_contract.mastery import PuppetMastery, StudentSummary, student_summary
 
 
 @dataclass(frozen=True)
 class _AttemptView:
-    """A local attempt as `server.mastery` reads attempts (aware `device_time`)."""
+    """A local attempt as `ombro_contract.mastery` reads attempts (aware `device_time`)."""
 
     puppet: str
     passed: bool

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from .. import mastery
+from ombro_contract import mastery
+
 from ..crud.attempts import attempts_for_students
 from ..models import Attempt, User
 from .charts import Chart, attempts_chart, fill_days

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ombro_contract.mastery import StudentSummary
+
 from ...crud.progress import student_progress
-from ...mastery import StudentSummary
 from ...models import User
 from ...schemas import HelpReasonOut, ProgressOut, PuppetProgressOut, UserOut
 from ..deps import SessionDep, StudentUser, TeacherOrStudent, visible_student
