@@ -41,3 +41,5 @@ def test_buildozer_bundles_the_contract_and_the_lesson_assets_but_not_the_server
     assert {"server", "training"} <= set(exclude_dirs)
     exts = spec["app"]["source.include_exts"].split(",")
     assert {"png", "json"} <= set(exts)  # reference silhouettes, part maps and hint tables
+    assert any(p.startswith("app/assets/puppets/") and p.endswith(".json") for p in include), \
+        "the part-map JSON files must ship with the app (see docs/app.md, shape feedback)"
