@@ -98,22 +98,28 @@ def reference_part_map(puppet: str, frame: tuple[int, int] = PARTS_FRAME,
     return ids, (x0, y0, w, h)
 
 
-def part_table(puppet: str, ids: np.ndarray, frame_box: tuple[int, int, int, int],
-               generator_version: str = "") -> dict:
-    """What `<puppet>_parts.json` holds: how to read the part map, and the hints of its parts
-    (`{"ears": {"missing": "...", "extra": "..."}}`; `extra` is null for parts cast by a forearm
-    alone)."""
-    present = [PARTS[i] for i in sorted(set(np.unique(ids).tolist()) - {0})]
-    hints = {part: asdict(h) for part in present if (h := hint_for(puppet, part)) is not None}
-    # A part cast by a forearm alone (a swan's neck, a snake's body) ends where the pose's forearm
-    # ends, but a real arm goes on to the elbow: shadow beyond it is framing, not a mistake.
+def forearm_parts(puppet: str) -> set[str]:
+    """Parts of the lesson form cast by a forearm alone (a swan's neck, a snake's body)."""
     parts, labels = _labelled_parts(reference_sample(puppet))
     by_arm = {PARTS[i] for i in labels}
     for part, label in zip(parts, labels):
         if part.name not in ("forearm", "sleeve"):
             by_arm.discard(PARTS[label])
-    for part in by_arm & set(hints):
-        hints[part]["extra"] = None
+    return by_arm
+
+
+def part_table(puppet: str, ids: np.ndarray, frame_box: tuple[int, int, int, int],
+               generator_version: str = "") -> dict:
+    """What `<puppet>_parts.json` holds: how to read the part map, and the hints of its parts
+    (`{"ears": {"missing": "...", "extra": "..."}}`).
+
+    Parts cast by a forearm alone get no hint, like the arm: the pose's forearm ends where the
+    generator stops drawing it, a real one goes on to the elbow, and how much of it shows is the
+    camera's framing, not a mistake of the hand.
+    """
+    present = {PARTS[i] for i in np.unique(ids).tolist() if i} - forearm_parts(puppet)
+    hints = {part: asdict(h) for part in sorted(present, key=PARTS.index)
+             if (h := hint_for(puppet, part)) is not None}
     return {
         "puppet": puppet,
         "form": POSES[puppet].name,

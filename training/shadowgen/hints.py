@@ -8,7 +8,8 @@ region is 30 % smaller". Which finger makes which part depends on the lesson's f
 without its own sentence falls back to `GENERIC`.
 
 Written for children of about 7: short sentences, one action each, no left/right (students use
-either hand). The lesson assets carry the table (`assets.write_reference_assets` writes
+either hand). Parts cast by a forearm alone (a swan's neck) get no hint, like the arm itself (see
+`assets.part_table`). The lesson assets carry the table (`assets.write_reference_assets` writes
 `<puppet>_parts.json`), so the app never imports this module.
 """
 
@@ -82,7 +83,6 @@ HINTS: dict[str, dict[str, PartHint]] = {
                          "Keep the head fingers together"),
         "antlers": PartHint("Stand the other hand up, fingers spread wide: the antlers",
                             "Keep the antler fingers apart and thin"),
-        "neck": PartHint("Show your arm behind the head as the neck", "Hold the neck straighter"),
     },
     "dog": {
         "ears": PartHint("Lift both thumbs up for the ears", "Keep the thumbs close together"),
@@ -103,14 +103,12 @@ HINTS: dict[str, dict[str, PartHint]] = {
         "jaw": PartHint("Open the mouth: drop your little fingers",
                         "Close the mouth: lift your little fingers"),
         "head": PartHint("Point both hands forward and a little down", "Keep your fingers together"),
-        "neck": PartHint("Show your forearms as the neck", "Hold your forearms together"),
     },
     "llama": {
         "ears": PartHint("Point two fingers straight up for the ears", "Keep the ear fingers thin"),
         "snout": PartHint("Fold two fingers forward for the nose", "Fold the nose fingers tighter"),
         "jaw": PartHint("Put your thumb under the nose: the mouth", "Tuck your thumb in closer"),
         "head": PartHint("Bend your hand forward at the wrist: the head", "Make the head smaller"),
-        "neck": PartHint("Hold your forearm up tall: the neck", "Hold your forearm straight up"),
     },
     "moose": {
         "antlers": PartHint("Spread the top hand's fingers wide, like a bowl",
@@ -118,7 +116,6 @@ HINTS: dict[str, dict[str, PartHint]] = {
         "head": PartHint("Point one hand forward and a little down: the head",
                          "Keep the head fingers together"),
         "jaw": PartHint("Drop your thumb a little to open the mouth", "Close your thumb on the hand"),
-        "neck": PartHint("Show your arm as the neck", "Hold the neck straighter"),
     },
     "panther": {
         "jaw": PartHint("Open the jaw: move your thumb down", "Close the jaw a little"),
@@ -138,13 +135,11 @@ HINTS: dict[str, dict[str, PartHint]] = {
         "jaw": PartHint("Open the mouth: drop your thumb a little", "Close the mouth a little"),
         "head": PartHint("Keep your fingers together and let the hand droop",
                          "Keep your fingers close together"),
-        "body": PartHint("Stretch your arm out as the body", "Hold your arm straighter"),
     },
     "swan": {
         "head": PartHint("Bend your hand down at the wrist for the head",
                          "Curl the head fingers in"),
         "beak": PartHint("Touch your thumb to your fingertips: the beak", "Make the beak smaller"),
-        "neck": PartHint("Hold your forearm upright as the neck", "Keep the neck straight up"),
         "wings": PartHint("Lay your other hand low, fingers back, as the wing",
                           "Keep the wing fingers together"),
     },
