@@ -46,8 +46,8 @@ class CoachConfig:
     # Shadow beyond a part: noisier (a near light fattens every finger), so a higher bar.
     extra_fraction: float = 0.3
     extra_share: float = 0.06
-    tint_alpha: int = 110
-    hinted_alpha: int = 190  # the part the hint names stands out
+    tint_alpha: int = 130
+    hinted_alpha: int = 215  # the part the hint names stands out
     align: AlignBudget = field(default_factory=AlignBudget)
     steady: SteadyConfig = field(default_factory=SteadyConfig)
 
@@ -181,9 +181,20 @@ def _coverage(silhouette: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return ((1.0 - wall) * 255.0 + 0.5).astype(np.uint8)
 
 
-def _outline(target: np.ndarray, grid_width: int) -> tuple[np.ndarray, ...]:
-    """The fitted target's outline as point lists in frame widths (y down), largest first."""
+def _outline(target: np.ndarray, grid_width: int, smooth: int = 5) -> tuple[np.ndarray, ...]:
+    """The fitted target's outline as point lists in frame widths (y down), largest first.
+
+    Traced on the 160x120 grid, whose pixel steps would show as stairs on a phone-sized preview,
+    so each point is averaged with its neighbours along the outline (and every other one kept).
+    """
     contours, _ = cv2.findContours((target >= 128).astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    keep = sorted((c for c in contours if len(c) >= 3), key=cv2.contourArea, reverse=True)[:4]
-    return tuple((c.reshape(-1, 2).astype(np.float32) + 0.5) / grid_width for c in keep)
+                                   cv2.CHAIN_APPROX_NONE)
+    keep = sorted((c for c in contours if len(c) >= 8), key=cv2.contourArea, reverse=True)[:4]
+    kernel = np.full(smooth, 1.0 / smooth, np.float32)
+    out = []
+    for c in keep:
+        pts = c.reshape(-1, 2).astype(np.float32) + 0.5
+        wrapped = np.concatenate([pts[-(smooth // 2):], pts, pts[:smooth // 2]])
+        smoothed = np.stack([np.convolve(wrapped[:, k], kernel, "valid") for k in (0, 1)], 1)
+        out.append(smoothed[::2] / grid_width)
+    return tuple(out)
