@@ -43,8 +43,8 @@ def test_write_reference_assets_gives_pictures_part_map_and_hints_per_puppet(tmp
 def test_docs_pictures_are_small_enough_for_git(tmp_path):
     from training.synth import write_docs_pictures
 
-    sheet, overview = write_docs_pictures(tmp_path)
-    assert sheet.stat().st_size < 600_000 and overview.stat().st_size < 600_000
+    sheet, overview, forms = write_docs_pictures(tmp_path)
+    assert all(p.stat().st_size < 600_000 for p in (sheet, overview, forms))
     img = cv2.imread(str(sheet))
     assert img.shape[0] == 16 * 84  # 15 puppets and the none row
 
