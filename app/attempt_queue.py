@@ -42,10 +42,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     device_time TEXT NOT NULL,
     synced_at TEXT,
     tries INTEGER NOT NULL DEFAULT 0,
-    rejected TEXT
+    rejected TEXT,
+    shape_match REAL,
+    hint TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_pending ON attempts (owner, synced_at);
 """
+# Columns added after the first release: a phone keeps its attempts.db across app updates.
+_ADDED_COLUMNS = {"shape_match": "REAL", "hint": "TEXT"}
 
 GUEST = "guest"
 
@@ -64,9 +68,15 @@ class Attempt:
     owner: str = GUEST
     synced_at: str | None = None
     rejected: str | None = None
+    shape_match: float | None = None  # best overlap with the target during the try, 0..1
+    hint: str | None = None  # the part the hint named longest during the try ("ears")
 
     def payload(self) -> dict:
-        """The JSON the server's API agreed on (no local-only fields)."""
+        """The JSON the server's API agreed on (no local-only fields). The shape fields are only
+        sent when measured; servers older than them ignore unknown fields."""
+        shape = {} if self.shape_match is None else {"shape_match": round(self.shape_match, 4)}
+        if self.hint:
+            shape["hint"] = self.hint
         return {
             "id": self.id,
             "puppet": self.puppet,
@@ -76,6 +86,7 @@ class Attempt:
             "passed": bool(self.passed),
             "model_version": self.model_version,
             "device_time": self.device_time,
+            **shape,
         }
 
 
@@ -92,6 +103,10 @@ class AttemptQueue:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            have = {row["name"] for row in db.execute("PRAGMA table_info(attempts)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -116,6 +131,8 @@ class AttemptQueue:
         stars: int = 0,
         owner: str = GUEST,
         device_time: str | None = None,
+        shape_match: float | None = None,
+        hint: str | None = None,
     ) -> Attempt:
         attempt = Attempt(
             id=str(uuid.uuid4()),
@@ -128,13 +145,16 @@ class AttemptQueue:
             device_time=device_time or now_iso(),
             stars=int(stars),
             owner=owner,
+            shape_match=None if shape_match is None else max(0.0, min(1.0, float(shape_match))),
+            hint=(hint or None) and str(hint)[:16],
         )
         row = asdict(attempt)
         with self._connect() as db:
             db.execute(
                 "INSERT INTO attempts (id, owner, puppet, predicted, confidence, hold_seconds, passed,"
-                " stars, model_version, device_time) VALUES (:id, :owner, :puppet, :predicted,"
-                " :confidence, :hold_seconds, :passed, :stars, :model_version, :device_time)",
+                " stars, model_version, device_time, shape_match, hint) VALUES (:id, :owner,"
+                " :puppet, :predicted, :confidence, :hold_seconds, :passed, :stars, :model_version,"
+                " :device_time, :shape_match, :hint)",
                 row,
             )
         return attempt
@@ -145,7 +165,8 @@ class AttemptQueue:
             id=r["id"], puppet=r["puppet"], predicted=r["predicted"], confidence=r["confidence"],
             hold_seconds=r["hold_seconds"], passed=bool(r["passed"]), model_version=r["model_version"],
             device_time=r["device_time"], stars=r["stars"], owner=r["owner"],
-            synced_at=r["synced_at"], rejected=r["rejected"],
+            synced_at=r["synced_at"], rejected=r["rejected"], shape_match=r["shape_match"],
+            hint=r["hint"],
         )
 
     def pending(self, owner: str, limit: int = MAX_BATCH) -> list[Attempt]:

@@ -42,6 +42,7 @@ class Autopilot:
         self._ended_at: float | None = None
         self.fps_samples: list[tuple[float, float, float]] = []
         self.practice_texts: list[str] = []
+        self.tour_texts: dict[str, list[str]] = {}
 
     def start(self) -> None:
         self._ev = Clock.schedule_interval(self._step, POLL_S)
@@ -137,6 +138,8 @@ class Autopilot:
             self.practice_texts = visible_texts(practice)
         if practice.hold_progress >= 0.5 and not practice.passed:
             self.screenshot("practice")
+        if practice.hint_text and practice.outline and not (practice.passed or practice.failed):
+            self.screenshot("hint")  # shape feedback: the outline, the colours and a hint
         ended = practice.passed or practice.failed
         if not ended:
             self._ended_at = None
@@ -175,6 +178,7 @@ class Autopilot:
             return
         if step > 0:
             self.screenshot(stops[step - 1])
+            self.tour_texts.setdefault(stops[step - 1], visible_texts(self.app.sm.current_screen))
         if step < len(stops) and self.app.sm.current != stops[step]:
             self.app.go(stops[step])
 
@@ -190,13 +194,15 @@ class Autopilot:
         print("AUTOPILOT " + json.dumps({
             "ok": error is None, "error": error, "target": self.opt.autopilot,
             "attempts": [{"id": a.id, "passed": a.passed, "confidence": round(a.confidence, 3),
-                          "stars": a.stars, "model_version": a.model_version} for a in self.attempts],
+                          "stars": a.stars, "model_version": a.model_version,
+                          "shape_match": a.shape_match, "hint": a.hint} for a in self.attempts],
             "queue": counts, "screenshots": self.shots,
             "ui_fps": _mean([s[0] for s in self.fps_samples[1:]]),
             "preview_fps": _mean([s[1] for s in self.fps_samples[1:]]),
             "inference_fps": _mean([s[2] for s in self.fps_samples[1:]]),
             "seconds": round(time.monotonic() - self.started, 1),
             "practice_texts": self.practice_texts,
+            "tour_texts": self.tour_texts,
         }), flush=True)
         Clock.schedule_once(lambda dt: self.app.stop(), 0.1)
 

@@ -39,6 +39,9 @@ class AppSettings(BaseModel):
     lesson_timeout_s: float = Field(60.0, ge=5.0, le=600.0, description="a try without pass fails")
     inference_fps: float = Field(15.0, ge=1.0, le=60.0)
     threads: int = Field(1, ge=1, le=8)
+    shape_overlay: bool = Field(
+        True, description="practice screen: the target's outline and the missing (blue) and "
+        "extra (orange) shadow over the camera preview")
     show_debug_info: bool = Field(
         False, description="practice screen: model version and frame rates in small print "
         "(for teachers and developers; noise for a child)")

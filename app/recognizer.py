@@ -6,6 +6,11 @@ frame's timestamp and the model version. The pending slot holds one frame: a new
 an unprocessed older one (latest frame wins), so a slow phone shows fresh results instead of an
 ever-growing lag. The callback runs on the worker thread; the Kivy app hops to the UI thread with
 `Clock.schedule_once`.
+
+With a shape coach (`app.shape_coach.ShapeCoach`) the worker also judges the shadow's shape, on
+the silhouette the model's preprocessing made for this very frame (made once, used twice), and the
+result carries that feedback. A coach that fails is switched off for the rest of its try: the
+lesson goes on without shape hints rather than without recognition.
 """
 
 from __future__ import annotations
@@ -23,9 +28,18 @@ log = logging.getLogger(__name__)
 
 
 class Classifier(Protocol):
-    """What the recognizer needs from `ombro_contract.classifier.PuppetClassifier`."""
+    """What the recognizer needs from `ombro_contract.classifier.PuppetClassifier`
+    (`classify_with_silhouette` only when a shape coach is attached)."""
 
     def classify(self, bgr_frame: np.ndarray, top_k: int = 3): ...
+
+    def classify_with_silhouette(self, bgr_frame: np.ndarray, top_k: int = 3): ...
+
+
+class Coach(Protocol):
+    """What the recognizer needs from `app.shape_coach.ShapeCoach`."""
+
+    def update(self, silhouette: np.ndarray, timestamp: float): ...
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class RecognitionResult:
     model_version: str
     latency_ms: float  # classify() time on the worker
     age_ms: float  # from submit() to result: what the student actually waits
+    feedback: object | None = None  # `ShapeFeedback` when a coach is attached
+    feedback_ms: float = 0.0  # the coach's time on the worker
 
 
 @dataclass
@@ -56,8 +72,10 @@ class LiveRecognizer:
         classifier: Classifier,
         on_result: Callable[[RecognitionResult], None],
         on_error: Callable[[Exception], None] | None = None,
+        coach: Coach | None = None,
     ) -> None:
         self._classifier = classifier
+        self._coach = coach
         self._on_result = on_result
         self._on_error = on_error
         self._cond = threading.Condition()
@@ -74,6 +92,11 @@ class LiveRecognizer:
         """Use a newly downloaded model from the next frame on (the current frame finishes)."""
         with self._cond:
             self._classifier = classifier
+
+    def swap_coach(self, coach: Coach | None) -> None:
+        """Judge shapes with `coach` from the next frame on (a new try starts a fresh coach)."""
+        with self._cond:
+            self._coach = coach
 
     def start(self) -> None:
         with self._cond:
@@ -117,11 +140,15 @@ class LiveRecognizer:
                     return
                 frame, timestamp, submitted_at = self._pending
                 self._pending = None
-                classifier = self._classifier
+                classifier, coach = self._classifier, self._coach
             try:
                 started = time.perf_counter()
-                pred = classifier.classify(frame, top_k=3)
+                if coach is None:
+                    pred, mask = classifier.classify(frame, top_k=3), None
+                else:
+                    pred, mask = classifier.classify_with_silhouette(frame, top_k=3)
                 latency = (time.perf_counter() - started) * 1000.0
+                feedback, feedback_ms = self._judge_shape(coach, mask, timestamp)
                 result = RecognitionResult(
                     timestamp=timestamp,
                     label=pred.label,
@@ -131,6 +158,8 @@ class LiveRecognizer:
                     model_version=str(pred.model_version),
                     latency_ms=latency,
                     age_ms=(time.perf_counter() - submitted_at) * 1000.0,
+                    feedback=feedback,
+                    feedback_ms=feedback_ms,
                 )
             except Exception as exc:  # a bad frame must not kill the worker
                 self.stats.failed += 1
@@ -143,3 +172,17 @@ class LiveRecognizer:
                 still_running = self._running
             if still_running:
                 self._on_result(result)
+
+    def _judge_shape(self, coach: Coach | None, mask: np.ndarray | None, timestamp: float):
+        if coach is None or mask is None:
+            return None, 0.0
+        started = time.perf_counter()
+        try:
+            feedback = coach.update(mask, timestamp)
+        except Exception:  # shape hints are a help; recognition must go on without them
+            log.exception("shape feedback failed; this try goes on without it")
+            with self._cond:
+                if self._coach is coach:
+                    self._coach = None
+            return None, 0.0
+        return feedback, (time.perf_counter() - started) * 1000.0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from kivy.graphics import Color, Line, Mesh
+from kivy.graphics import Color, Line, Mesh, Rectangle
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.metrics import dp
+from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -55,6 +56,77 @@ class Stars(Widget):
                 Line(points=outline, width=1.5)
                 if i < self.count:
                     Mesh(vertices=verts, indices=list(range(12)), mode="triangle_fan")
+
+
+class ShapeOverlay(Widget):
+    """The target's outline and the missing/extra tints, laid over the camera preview.
+
+    `image_size` is the preview's picture as drawn (`Image.norm_image_size`, letterboxed in the
+    widget), `tint` a texture as large as the frame's measuring grid, `outline` the target's
+    outline as flat [x0, y0, x1, y1, ...] lists in frame widths with y down (`ShapeFeedback`).
+    The outline is drawn twice, dark and wide under light and thin, so it shows on a white wall
+    and on a black shadow alike.
+    """
+
+    tint = ObjectProperty(None, allownone=True)
+    outline = ListProperty([])
+    image_size = ListProperty([0, 0])
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.bind(pos=self._redraw, size=self._redraw, tint=self._redraw, outline=self._redraw,
+                  image_size=self._redraw)
+
+    def _redraw(self, *_) -> None:
+        self.canvas.clear()
+        w, h = self.image_size
+        if w <= 0 or h <= 0:
+            return
+        x0, y0 = self.center_x - w / 2.0, self.center_y - h / 2.0
+        lines = [[v for u, t in zip(flat[0::2], flat[1::2]) for v in (x0 + u * w, y0 + h - t * w)]
+                 for flat in self.outline]
+        with self.canvas:
+            if self.tint is not None:
+                Color(1, 1, 1, 1)
+                Rectangle(texture=self.tint, pos=(x0, y0), size=(w, h))
+            for width, rgba in ((dp(2.6), (0, 0, 0, 0.55)), (dp(1.2), (1, 1, 1, 0.95))):
+                Color(*rgba)
+                for points in lines:
+                    Line(points=points, width=width, close=True)
+
+
+class AttemptsChart(Widget):
+    """Attempts per day as stacked bars: passed below (bluish green), not yet above (vermillion),
+    Okabe-Ito colours that stay apart with colour-vision deficiencies; the caption says it in
+    words too."""
+
+    days = ListProperty([])  # [(passed, missed)] oldest first
+    passed_rgba = ListProperty([0.0, 0.62, 0.45, 1])
+    missed_rgba = ListProperty([0.84, 0.37, 0.0, 1])
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.bind(pos=self._redraw, size=self._redraw, days=self._redraw)
+
+    def _redraw(self, *_) -> None:
+        self.canvas.clear()
+        n = len(self.days)
+        if n == 0 or self.width <= 0:
+            return
+        most = max(1, max(p + m for p, m in self.days))
+        slot = self.width / n
+        bar = slot * 0.7
+        with self.canvas:
+            Color(1, 1, 1, 0.25)
+            Rectangle(pos=(self.x, self.y), size=(self.width, dp(1)))
+            for i, (passed, missed) in enumerate(self.days):
+                x = self.x + i * slot + (slot - bar) / 2
+                hp = self.height * passed / most
+                hm = self.height * missed / most
+                Color(*self.passed_rgba)
+                Rectangle(pos=(x, self.y), size=(bar, hp))
+                Color(*self.missed_rgba)
+                Rectangle(pos=(x, self.y + hp), size=(bar, hm))
 
 
 class PlaceholderImage(Widget):

@@ -5,8 +5,10 @@
 Per model (MobileNetV2 int8 and fp32, the bundled files in models/ when present, else an untrained
 export made here with the same graph): raw onnxruntime inference on an already preprocessed
 input, then the full frame step the app runs per frame (contract preprocessing + inference +
-temporal smoothing), side by side, plus cv2.dnn on fp32 (the phone fallback). Then the real app
-under xvfb practising with a generated dog video, reporting the UI loop and model frame rates.
+temporal smoothing), side by side, plus cv2.dnn on fp32 (the phone fallback), and the same step
+with shape feedback (the silhouette made once, then fitting the target, the overlay and the hint).
+Then the shape feedback's own cost per frame (budget: 2 ms at 320x240 on one core), and the real
+app under xvfb practising with a generated dog video, reporting the UI loop and model frame rates.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.puppet_shape import load_puppet_shape
+from app.shape_coach import ShapeCoach
 from app.smoothing import PracticeJudge
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.paths import REPO_ROOT, default_model_path
@@ -80,7 +84,42 @@ def bench_pipeline(path: Path, backend: str, frames, n: int) -> dict:
         judge.update(pred.probs, i / 15.0)
 
     step_fps, step_ms = timed(step, n)
-    return {"raw_fps": raw_fps, "raw_ms": raw_ms, "step_fps": step_fps, "step_ms": step_ms}
+    coach = ShapeCoach(load_puppet_shape("dog"))
+    judge = PracticeJudge("dog")
+
+    def step_with_shape(i):  # the same, the silhouette made once and shared with the coach
+        pred, mask = clf.classify_with_silhouette(frames[i % len(frames)])
+        judge.update(pred.probs, i / 15.0)
+        coach.update(mask, i / 15.0)
+
+    _, shape_step_ms = timed(step_with_shape, n)
+    return {"raw_fps": raw_fps, "raw_ms": raw_ms, "step_fps": step_fps, "step_ms": step_ms,
+            "shape_step_ms": shape_step_ms}
+
+
+FEEDBACK_BUDGET_MS = 2.0
+
+
+def bench_feedback(frames, spec, n: int) -> dict:
+    """The shape feedback alone, per frame, on the silhouettes the model's preprocessing made:
+    fitting the target, the shape match, the overlay and outline, and the hint."""
+    from ombro_contract.preprocess import silhouette
+
+    masks = [silhouette(f, spec) for f in frames]
+    out = {}
+    for overlay in (True, False):
+        coach = ShapeCoach(load_puppet_shape("dog"), overlay=overlay)
+        for i in range(5):
+            coach.update(masks[i % len(masks)], i / 15.0)
+        times = []
+        for i in range(n):
+            t = time.perf_counter()
+            coach.update(masks[i % len(masks)], (i + 5) / 15.0)
+            times.append((time.perf_counter() - t) * 1000.0)
+        times.sort()
+        out[overlay] = {"mean": statistics.mean(times), "p50": times[len(times) // 2],
+                        "p95": times[int(len(times) * 0.95)], "max": times[-1]}
+    return out
 
 
 def bench_ui(model: Path | None, seconds: float) -> dict | None:
@@ -118,14 +157,25 @@ def main() -> None:
         paths, origin = models(Path(tmp))
         print(f"models: {origin}; one thread, {args.frames} frames of {frames[0].shape[1]}x"
               f"{frames[0].shape[0]}, {os.cpu_count()} cores visible")
-        print(f"{'model':<22} {'raw inference':>22} {'full frame step':>24} {'overhead':>10}")
+        print(f"{'model':<22} {'raw inference':>22} {'full frame step':>24} {'overhead':>10} "
+              f"{'step + shape feedback':>22}")
         rows = [("int8 onnxruntime", paths["int8"], "onnxruntime"),
                 ("fp32 onnxruntime", paths["fp32"], "onnxruntime"),
                 ("fp32 cv2.dnn", paths["fp32"], "opencv")]
         for name, path, backend in rows:
             r = bench_pipeline(path, backend, frames, args.frames)
             print(f"{name:<22} {r['raw_fps']:8.1f} fps {r['raw_ms']:6.2f} ms   "
-                  f"{r['step_fps']:8.1f} fps {r['step_ms']:6.2f} ms   {r['step_ms'] - r['raw_ms']:+7.2f} ms")
+                  f"{r['step_fps']:8.1f} fps {r['step_ms']:6.2f} ms   {r['step_ms'] - r['raw_ms']:+7.2f} ms "
+                  f"  {r['shape_step_ms']:6.2f} ms ({r['shape_step_ms'] - r['step_ms']:+.2f})")
+        spec = PuppetClassifier.from_path(paths["int8"], warmup=False).spec
+        fb = bench_feedback(frames, spec, args.frames)
+        for overlay, label in ((True, "overlay on"), (False, "overlay off")):
+            r = fb[overlay]
+            verdict = "within" if r["p50"] <= FEEDBACK_BUDGET_MS else "OVER"
+            print(f"shape feedback per frame ({label}, fit + match + hint"
+                  f"{' + overlay' if overlay else ''}): p50 {r['p50']:.2f} ms, mean "
+                  f"{r['mean']:.2f} ms, p95 {r['p95']:.2f} ms, max {r['max']:.2f} ms "
+                  f"({verdict} the {FEEDBACK_BUDGET_MS:.0f} ms budget)")
         if not args.no_ui:
             explicit = None if origin.startswith("bundled") else paths["int8"]
             ui = bench_ui(explicit, args.ui_seconds)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .card import ModelCard, load_verified
 from .errors import ContractMismatchError, NotAnOnnxModelError
-from .preprocess import PreprocessSpec, preprocess, preprocess_batch
+from .preprocess import PreprocessSpec, preprocess, preprocess_batch, silhouette
 
 Backend = Literal["onnxruntime", "opencv"]
 
@@ -84,6 +84,22 @@ class _OpenCVRunner:
             return np.asarray(self.net.forward(), dtype=np.float32)
 
 
+def silhouette_input(mask: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
+    """The network input `preprocess` makes in silhouette mode, from the silhouette itself.
+
+    The app judges the student's shape on the same silhouette the model sees; this lets it make
+    the silhouette once per frame (the lighting step is most of the preprocessing's cost). It
+    repeats the last steps of `preprocess` (resize, broadcast, normalise); a test holds the two
+    equal to the bit for every spec, so a change there must be made here too.
+    """
+    size = (spec.input_size, spec.input_size)
+    plane = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+    chw = np.broadcast_to(plane, (3, *plane.shape))
+    mean = np.asarray(spec.mean, np.float32).reshape(3, 1, 1)
+    std = np.asarray(spec.std, np.float32).reshape(3, 1, 1)
+    return np.ascontiguousarray((chw - mean) / std, dtype=np.float32)
+
+
 def _check_shape(path: Path, card: ModelCard, chw: list, n_out: list) -> None:
     """The graph's own shapes must match the card; symbolic (dynamic) dims are not compared."""
     want = list(card.input_shape)
@@ -141,6 +157,19 @@ class PuppetClassifier:
         start = time.perf_counter()
         probs = self.run(preprocess(frame, self.spec)[None])[0]
         return self._prediction(probs, top_k, start, timestamp)
+
+    def classify_with_silhouette(self, frame: np.ndarray, top_k: int = 3,
+                                 timestamp: float | None = None) -> tuple[Prediction, np.ndarray]:
+        """The prediction and the silhouette (`preprocess.silhouette` with this model's spec) it
+        was made from, computed once: for callers that also compare the shadow's shape."""
+        start = time.perf_counter()
+        mask = silhouette(frame, self.spec)
+        if self.spec.mode == "silhouette":
+            x = silhouette_input(mask, self.spec)
+        else:  # an RGB model sees the colours; the shape is still judged on the silhouette
+            x = preprocess(frame, self.spec)
+        probs = self.run(x[None])[0]
+        return self._prediction(probs, top_k, start, timestamp), mask
 
     def classify_batch(self, frames: Sequence[np.ndarray], top_k: int = 3) -> list[Prediction]:
         start = time.perf_counter()

@@ -144,6 +144,10 @@ class Attempt(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shape feedback (app 0.2): the best overlap with the target during the try, and the part
+    # the app's hint named longest ("ears"). NULL from apps that do not measure shapes.
+    shape_match: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hint: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ModelVersion(Base):

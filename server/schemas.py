@@ -92,6 +92,11 @@ class AttemptItem(BaseModel):
     passed: bool
     model_version: str = Field(..., max_length=64)
     device_time: datetime
+    # Optional, so apps from before shape feedback keep syncing unchanged.
+    shape_match: float | None = Field(None, ge=0.0, le=1.0,
+                                      description="best overlap with the target shape (IoU)")
+    hint: str | None = Field(None, min_length=1, max_length=16, pattern=r"^[a-z][a-z_]*$",
+                             description="the part the app's hint named most, e.g. 'ears'")
 
     _puppets = field_validator("puppet", "predicted")(lambda cls, v: check_puppet(v))
 

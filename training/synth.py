@@ -320,7 +320,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--classes", default=None, help="comma-separated puppets (default: all 15)")
     p.add_argument("--no-none", action="store_true", help="skip the 'none' (no puppet) frames")
     p.add_argument("--assets", default=None,
-                   help="also write lesson pictures (silhouette + how-to per puppet) here")
+                   help="also write the lesson assets here (per puppet: silhouette, how-to, part "
+                   "map and hint table)")
     p.add_argument("--overview", default=None, help="also write one picture of all 15 poses")
     p.add_argument("--forms", default=None,
                    help="write one picture of every form of every puppet (hands, shadow, part "
@@ -353,8 +354,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{Path(args.out) / 'contact_sheet.png'})")
         if args.assets:
             _check_writable(Path(args.assets))
-            paths = write_reference_assets(args.assets)
-            print(f"wrote {len(paths)} lesson pictures to {args.assets}")
+            paths = write_reference_assets(args.assets, GENERATOR_VERSION)
+            print(f"wrote {len(paths)} lesson pictures, part maps and hint tables to "
+                  f"{args.assets}")
         if args.overview:
             _check_writable(Path(args.overview).parent)
             write_overview(args.overview)

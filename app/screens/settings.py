@@ -1,4 +1,5 @@
-"""Settings: server, camera, model version and privacy. Saved to the user data dir."""
+"""Settings: server, camera, the practice overlay, model version and privacy. Saved to the user
+data dir."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class SettingsScreen(Screen):
     camera = StringProperty("")
     sync_attempts = BooleanProperty(True)
     show_debug_info = BooleanProperty(False)
+    shape_overlay = BooleanProperty(True)
     model_line = StringProperty("")
     account_line = StringProperty("")
     message = StringProperty("")
@@ -26,14 +28,14 @@ class SettingsScreen(Screen):
         app = App.get_running_app()
         s = app.services.settings
         self.server_url, self.camera, self.sync_attempts = s.server_url, s.camera, s.sync_attempts
-        self.show_debug_info = s.show_debug_info
+        self.show_debug_info, self.shape_overlay = s.show_debug_info, s.shape_overlay
         self.model_line = app.model_line()
         session = app.services.session
         self.account_line = f"signed in as {session.username}" if session else "guest (not signed in)"
         self.message = ""
 
     def save(self, server_url: str, camera: str, sync_attempts: bool,
-             show_debug_info: bool = False) -> None:
+             show_debug_info: bool = False, shape_overlay: bool = True) -> None:
         app = App.get_running_app()
         services = app.services
         try:
@@ -42,6 +44,7 @@ class SettingsScreen(Screen):
             services.settings.camera = camera.strip() or "0"
             services.settings.sync_attempts = sync_attempts
             services.settings.show_debug_info = show_debug_info
+            services.settings.shape_overlay = shape_overlay
         except ValidationError as exc:
             self.message = "Not saved: " + "; ".join(e["msg"] for e in exc.errors())
             return

@@ -27,6 +27,8 @@ class AttemptIn:
     passed: bool
     model_version: str
     device_time: datetime
+    shape_match: float | None = None
+    hint: str | None = None
 
 
 def add_attempts(
@@ -53,6 +55,8 @@ def add_attempts(
                 "model_version": a.model_version,
                 "device_time": a.device_time,
                 "received_at": received,
+                "shape_match": None if a.shape_match is None else float(a.shape_match),
+                "hint": a.hint,
             }
         )
     stmt = (

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..mastery import StudentSummary, student_summary
+from ombro_contract.mastery import StudentSummary, student_summary
+
 from ..models import SchoolClass, User, utcnow
 from .attempts import attempts_for_students
 from .classes import class_assignments, class_students, classes_for_student

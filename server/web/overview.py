@@ -4,7 +4,7 @@ A class page must stay fast when a class has tens of thousands of attempts, so i
 every attempt the database returns one aggregate row per (student, puppet): attempt count, passes,
 passes among the last `mastery.WINDOW` attempts (a window function), failures since the last pass,
 best confidence and last practice. The levels, streaks and "needs help" rules are then applied by
-`server.mastery` itself, so the dashboard never has its own idea of mastery. A test checks that
+`ombro_contract.mastery` itself, so the dashboard never has its own idea of mastery. A test checks that
 this matches `mastery.student_summary` over the full attempt lists.
 
 Queries per page: class (1), students (1), assignments (2), per-puppet aggregates (1), practice
@@ -19,9 +19,9 @@ from datetime import date, datetime
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from ombro_contract import mastery
 from ombro_contract.labels import PUPPETS
 
-from .. import mastery
 from ..crud.classes import class_assignments, class_students
 from ..crud.progress import assigned_puppets
 from ..models import Attempt, Membership, SchoolClass

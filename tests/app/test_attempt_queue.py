@@ -163,3 +163,42 @@ def test_forget_deletes_local_history(tmp_path):
     record(q, owner="u2")
     assert q.forget("u1") == 1
     assert q.counts()["total"] == 1
+
+
+def test_shape_match_and_hint_are_kept_and_sent_only_when_measured(tmp_path):
+    q, server = AttemptQueue(tmp_path / "a.db"), FakeAttemptsServer()
+    shaped = q.record(puppet="rabbit", predicted="rabbit", confidence=0.7, hold_seconds=0.5,
+                      passed=False, model_version="v1", owner="u1", shape_match=0.8312, hint="ears")
+    plain = record(q)
+    again = {a.id: a for a in AttemptQueue(tmp_path / "a.db").history("u1")}
+    assert (again[shaped.id].shape_match, again[shaped.id].hint) == (0.8312, "ears")
+    assert (again[plain.id].shape_match, again[plain.id].hint) == (None, None)
+    sync_pending(q, server.client(), "good", "u1")
+    assert server.stored[shaped.id]["shape_match"] == 0.8312
+    assert server.stored[shaped.id]["hint"] == "ears"
+    assert "shape_match" not in server.stored[plain.id] and "hint" not in server.stored[plain.id]
+
+
+def test_a_queue_from_before_shape_feedback_is_upgraded_in_place(tmp_path):
+    """A phone updating the app keeps its attempts.db: old rows stay, new columns appear."""
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "a.db")
+    db.executescript("""
+        CREATE TABLE attempts (id TEXT PRIMARY KEY, owner TEXT NOT NULL, puppet TEXT NOT NULL,
+            predicted TEXT, confidence REAL NOT NULL, hold_seconds REAL NOT NULL,
+            passed INTEGER NOT NULL, stars INTEGER NOT NULL DEFAULT 0,
+            model_version TEXT NOT NULL, device_time TEXT NOT NULL, synced_at TEXT,
+            tries INTEGER NOT NULL DEFAULT 0, rejected TEXT);
+        INSERT INTO attempts (id, owner, puppet, predicted, confidence, hold_seconds, passed,
+            model_version, device_time) VALUES ('old-1', 'u1', 'dog', 'dog', 0.9, 2.0, 1, 'v0',
+            '2026-05-01T10:00:00+00:00');
+    """)
+    db.close()
+    q = AttemptQueue(tmp_path / "a.db")
+    (old,) = q.history("u1")
+    assert old.id == "old-1" and old.shape_match is None and old.hint is None
+    new = q.record(puppet="dog", predicted="dog", confidence=0.9, hold_seconds=2.0, passed=True,
+                   model_version="v1", owner="u1", shape_match=0.95)
+    assert {a.id: a.shape_match for a in AttemptQueue(tmp_path / "a.db").history("u1")} == \
+        {"old-1": None, new.id: 0.95}

@@ -48,3 +48,11 @@ def test_opencv_fallback_uses_fp32(monkeypatch):
                         lambda name, *a: None if name == "onnxruntime" else real(name, *a))
     s = AppSettings()  # asked for onnxruntime, which a phone build lacks
     assert s.effective_backend == "opencv" and s.effective_quantization == "fp32"
+
+
+def test_the_practice_overlay_is_on_by_default_and_remembered(tmp_path):
+    assert AppSettings().shape_overlay is True
+    (tmp_path / "settings.json").write_text('{"camera": "2"}', encoding="utf-8")  # an older file
+    assert load_settings(tmp_path).shape_overlay is True
+    save_settings(tmp_path, AppSettings(shape_overlay=False))
+    assert load_settings(tmp_path).shape_overlay is False

@@ -40,3 +40,28 @@ def test_fail_streak_for_needs_help_is_visible_offline():
     s = summarize(history, NOW)
     assert s.per_puppet["crab"].fail_streak == 5
     assert any(r.kind == "fail_streak" and r.puppet == "crab" for r in s.summary.needs_help)
+
+
+def test_best_shape_match_and_the_part_kept_missing_per_puppet():
+    def shaped(passed, hour, match, hint=None):
+        a = attempt("rabbit", passed, hour=hour)
+        return Attempt(**{**a.__dict__, "id": f"r{hour}", "shape_match": match, "hint": hint})
+
+    history = [shaped(True, 16, 0.91), shaped(False, 15, 0.7, "ears"),
+               shaped(False, 14, 0.6, "ears"), shaped(False, 13, 0.5, "head"), attempt("dog")]
+    s = summarize(history, NOW)
+    assert s.shapes["rabbit"].best_match == 0.91
+    assert (s.shapes["rabbit"].keeps_missing, s.shapes["rabbit"].hint_count) == ("ears", 2)
+    assert s.shapes["dog"].best_match is None and s.shapes["swan"].keeps_missing is None
+
+
+def test_chart_days_count_passed_and_missed_and_show_empty_days():
+    today = NOW.date()
+    history = [attempt("dog", True, today), attempt("dog", False, today),
+               attempt("dog", False, today), attempt("swan", True, today - timedelta(days=2)),
+               attempt("cow", True, today - timedelta(days=30))]  # outside the chart
+    days = summarize(history, NOW).days
+    assert len(days) == 14 and days[-1].day == today and days[0].day == today - timedelta(days=13)
+    assert (days[-1].passed, days[-1].missed) == (1, 2)
+    assert (days[-3].passed, days[-3].missed) == (1, 0)
+    assert sum(d.passed + d.missed for d in days) == 4

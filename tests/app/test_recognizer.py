@@ -96,3 +96,78 @@ def test_with_real_onnx_classifier_and_swap(fp32_model, int8_model):
     rec.stop()
     assert [r.model_version for r in got] == ["test-untrained-fp32", "test-untrained-int8"]
     assert got[0].probs.shape == (NUM_CLASSES,) and abs(float(got[0].probs.sum()) - 1) < 1e-4
+
+
+class MaskingClassifier(SlowClassifier):
+    """Also returns the silhouette it 'made': a marker array the coach must receive as is."""
+
+    def classify_with_silhouette(self, frame, top_k=3):
+        pred = self.classify(frame, top_k)
+        return pred, np.full((6, 8), float(frame[0, 0, 0]), np.float32)
+
+
+class RecordingCoach:
+    def __init__(self, fail=False):
+        self.fail, self.seen = fail, []
+
+    def update(self, silhouette, timestamp):
+        self.seen.append((float(silhouette[0, 0]), timestamp))
+        if self.fail:
+            raise RuntimeError("coach broke")
+        return ("feedback", timestamp)
+
+
+def _run_frames(classifier, n, coach=None, gap=0.03):
+    results, done = [], threading.Event()
+
+    def on_result(r):
+        results.append(r)
+        if len(results) >= n:
+            done.set()
+
+    rec = LiveRecognizer(classifier, on_result, coach=coach)
+    rec.start()
+    for i in range(n):
+        rec.submit(frame(i), float(i))
+        time.sleep(gap)
+    assert done.wait(3.0)
+    rec.stop()
+    return results
+
+
+def test_a_coach_judges_the_silhouette_the_model_made_for_the_same_frame():
+    coach = RecordingCoach()
+    results = _run_frames(MaskingClassifier(delay=0.0), 4, coach)
+    assert coach.seen == [(float(i), float(i)) for i in range(4)]  # same frame, same timestamp
+    assert [r.feedback for r in results] == [("feedback", float(i)) for i in range(4)]
+    assert all(r.feedback_ms >= 0.0 for r in results)
+
+
+def test_without_a_coach_the_plain_classify_path_is_used():
+    results = _run_frames(SlowClassifier(delay=0.0), 2)
+    assert all(r.feedback is None for r in results)  # SlowClassifier has no silhouette method
+
+
+def test_a_failing_coach_is_dropped_but_recognition_goes_on(caplog):
+    coach = RecordingCoach(fail=True)
+    results = _run_frames(MaskingClassifier(delay=0.0), 4, coach)
+    assert len(results) == 4 and all(r.feedback is None for r in results)
+    assert len(coach.seen) == 1  # switched off after the first failure
+    assert sum("shape feedback failed" in r.message for r in caplog.records) == 1
+
+
+def test_a_swapped_coach_takes_over_from_the_next_frame():
+    first, second = RecordingCoach(), RecordingCoach()
+    done = threading.Event()
+    rec = LiveRecognizer(MaskingClassifier(delay=0.0),
+                         lambda r: r.timestamp == 3.0 and done.set(), coach=first)
+    rec.start()
+    rec.submit(frame(0), 0.0)
+    time.sleep(0.1)
+    rec.swap_coach(second)
+    for i in (1, 2, 3):
+        rec.submit(frame(i), float(i))
+        time.sleep(0.03)
+    assert done.wait(3.0)
+    rec.stop()
+    assert [t for _, t in first.seen] == [0.0] and [t for _, t in second.seen] == [1.0, 2.0, 3.0]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ombro_contract.card import card_path_for, load_verified, sha256_file, write_card
-from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.classifier import PuppetClassifier, silhouette_input
 from ombro_contract.errors import (
     CardInvalidError,
     CardMissingError,
@@ -16,6 +16,7 @@ from ombro_contract.errors import (
     NotAnOnnxModelError,
 )
 from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import PreprocessSpec, preprocess, silhouette
 from tests.model_factory import make_tiny_model
 
 
@@ -128,3 +129,34 @@ def test_copy_without_card_is_refused(tiny, tmp_path):
     shutil.copy(tiny, copy)
     with pytest.raises(CardMissingError):
         PuppetClassifier.from_path(copy)
+
+
+SPECS = [
+    PreprocessSpec(),
+    PreprocessSpec(lighting="normalised"),
+    PreprocessSpec(input_size=112, threshold=90, dilate=0),
+    PreprocessSpec(input_size=64, silhouette_size=(160, 120), dilate=5, lighting="normalised"),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.input_size}-{s.threshold}-{s.lighting}")
+def test_network_input_from_a_silhouette_equals_preprocess_to_the_bit(spec, scenes):
+    """`silhouette_input` repeats the tail of `preprocess`; if this fails, `preprocess` changed:
+    make the same change in `ombro_contract.classifier.silhouette_input`."""
+    for frame in scenes:
+        mask = silhouette(frame, spec)
+        assert np.array_equal(silhouette_input(mask, spec), preprocess(frame, spec))
+
+
+@pytest.mark.parametrize("spec", [SPECS[1], PreprocessSpec(mode="rgb", input_size=32)],
+                         ids=["silhouette", "rgb"])
+def test_classify_with_silhouette_is_classify_plus_the_mask(tmp_path, scenes, spec):
+    path = tmp_path / "tiny.onnx"
+    make_tiny_model(path, spec=spec)
+    clf = PuppetClassifier.from_path(path)
+    for frame in scenes[:3]:
+        pred, mask = clf.classify_with_silhouette(frame, top_k=4, timestamp=12.5)
+        plain = clf.classify(frame, top_k=4)
+        assert np.array_equal(pred.probs, plain.probs) and pred.top_k == plain.top_k
+        assert pred.timestamp == 12.5 and pred.model_version == plain.model_version
+        assert np.array_equal(mask, silhouette(frame, spec))

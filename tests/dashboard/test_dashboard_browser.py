@@ -11,6 +11,7 @@ import csv
 import io
 import uuid
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -168,6 +169,55 @@ def test_hostile_name_is_plain_text_and_reachable_by_keyboard(browser, live_serv
         assert page.locator("h1").inner_text() == HOSTILE_NAME
         assert page.locator("svg#attempts-chart rect").count() > 0
         assert dialogs == []
+    finally:
+        context.close()
+
+
+def test_synced_shape_match_and_the_part_kept_missing_reach_the_student_page(
+        browser, live_server, artifacts_dir):
+    """A student syncs through the API as the app does (some attempts from an older app without
+    shape fields); the teacher's student page shows the best shape match and the part missing."""
+    teacher = httpx.post(live_server + "/api/v1/auth/token", timeout=30,
+                         data={"username": TEACHER, "password": DEMO_PASSWORD}).json()["access_token"]
+    klass = httpx.post(live_server + "/api/v1/classes", json={"name": "Shape check"}, timeout=30,
+                       headers={"Authorization": f"Bearer {teacher}"}).json()
+    name = "Noor Haddad"
+    joined = httpx.post(live_server + "/api/v1/auth/join", timeout=30, json={
+        "join_code": klass["join_code"], "username": f"noor-{uuid.uuid4().hex[:6]}",
+        "password": DEMO_PASSWORD, "display_name": name}).json()
+    now = datetime.now(UTC)
+
+    def tried(puppet, passed, hours_ago, **shape):
+        return {"id": str(uuid.uuid4()), "puppet": puppet, "predicted": puppet, "passed": passed,
+                "confidence": 0.8 if passed else 0.4, "hold_seconds": 2.0 if passed else 0.6,
+                "model_version": "mobilenet_v2-test",
+                "device_time": (now - timedelta(hours=hours_ago)).isoformat(), **shape}
+
+    attempts = [tried("dog", True, 30), tried("dog", False, 29)]  # the old app: no shape fields
+    attempts += [tried("rabbit", False, 5 - i, shape_match=0.5 + i / 20, hint=hint)
+                 for i, hint in enumerate(["ears", "head", "ears", "ears"])]
+    attempts.append(tried("rabbit", True, 0.5, shape_match=0.93))
+    synced = httpx.post(live_server + "/api/v1/attempts", json={"attempts": attempts}, timeout=30,
+                        headers={"Authorization": f"Bearer {joined['access_token']}"})
+    assert synced.status_code == 200 and len(synced.json()["accepted"]) == len(attempts)
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        _log_in(page, live_server, f"/classes/{klass['id']}", TEACHER)
+        page.get_by_role("link", name=name).click()
+        page.wait_for_url("**/students/*")
+        rabbit = page.locator('#best-confidence tr[data-puppet="rabbit"]')
+        assert rabbit.locator("td.shape-match").inner_text().strip().endswith("93%")
+        assert rabbit.locator("td.keeps-missing").inner_text().split() == ["ears", "3/4"]
+        dog = page.locator('#best-confidence tr[data-puppet="dog"]')
+        assert dog.locator("td.shape-match").inner_text().strip() == "\u2013"  # the old app
+        summary = page.locator("#keeps-missing")
+        assert summary.is_visible()
+        assert "the ears of the rabbit (3 of the last 4 failed tries)" in summary.inner_text()
+        page.screenshot(path=artifacts_dir / "student-shape-laptop.png", full_page=True)
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=DOCS_IMG / "dashboard-student-shape.png", full_page=True)
     finally:
         context.close()
 

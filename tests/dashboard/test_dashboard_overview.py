@@ -1,4 +1,4 @@
-"""The aggregate class overview must agree with `server.mastery` applied to full attempt lists,
+"""The aggregate class overview must agree with `ombro_contract.mastery` applied to full attempt lists,
 on SQLite and PostgreSQL, including the edge cases of the mastery definition."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from server import mastery
+from ombro_contract import mastery
 from server.crud import AttemptIn, add_attempts, create_class, join_class
 from server.crud.classes import add_assignment
 from server.crud.progress import class_mastery

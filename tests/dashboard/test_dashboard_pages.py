@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
 
 from ombro_contract.labels import PUPPETS
+from server.crud import create_user, join_class
+from server.crud.attempts import AttemptIn, add_attempts
 from server.crud.progress import class_mastery
 from server.models import Assignment, SchoolClass, User
 from server.seed import DEMO_CLASS, STUDENT_NAMES, TEACHER
@@ -86,7 +89,7 @@ def test_student_page_has_chart_best_confidence_and_recent(teacher, demo_class_i
     bars = re.findall(r'<rect class="bar-(pass|fail)"', chart)
     assert bars, "the chart has no bars for a student who practised"
     best = html.split('id="best-confidence"', 1)[1].split("</table>", 1)[0]
-    assert len(re.findall(r"<tr>", best)) == len(PUPPETS) + 1  # header + one per puppet
+    assert len(re.findall(r"<tr[ >]", best)) == len(PUPPETS) + 1  # header + one per puppet
     recent = html.split('id="recent-attempts"', 1)[1].split("</table>", 1)[0]
     assert 0 < len(re.findall(r"<time ", recent)) <= 20
 
@@ -220,3 +223,46 @@ def test_every_form_on_every_page_carries_a_csrf_token(teacher, demo_class_id):
         assert forms
         for form in forms:
             assert 'name="csrf_token"' in form, form[:80]
+
+
+def test_student_page_shows_best_shape_match_and_the_part_kept_missing(teacher, demo_class_id,
+                                                                       demo_factory):
+    """Synced shape feedback reaches the teacher; attempts from older apps show a dash."""
+    now = datetime.now(UTC)
+
+    def tried(puppet, passed, hours_ago, match=None, hint=None):
+        return AttemptIn(id=str(uuid.uuid4()), puppet=puppet, predicted=puppet, confidence=0.7,
+                         hold_seconds=1.0, passed=passed, model_version="test",
+                         device_time=now - timedelta(hours=hours_ago), shape_match=match, hint=hint)
+
+    with demo_factory() as s:
+        klass = s.get(SchoolClass, demo_class_id)
+        user = create_user(s, f"shapes-{uuid.uuid4().hex[:6]}@demo", "pw-123456", "student",
+                           "Shape Tester")
+        join_class(s, klass, user)
+        add_attempts(s, user.id, [
+            tried("dog", False, 9), tried("dog", True, 8),  # an old app: no shape fields
+            tried("rabbit", False, 7, 0.55, "ears"), tried("rabbit", False, 6, 0.61, "head"),
+            tried("rabbit", False, 5, 0.66, "ears"), tried("rabbit", False, 4, 0.7, "ears"),
+            tried("rabbit", True, 3, 0.93),
+        ])
+        s.commit()
+        uid = user.id
+    try:
+        html = teacher.get(f"/classes/{demo_class_id}/students/{uid}").text
+        best = html.split('id="best-confidence"', 1)[1].split("</table>", 1)[0]
+        rabbit = best.split('data-puppet="rabbit"', 1)[1].split("</tr>", 1)[0]
+        dog = best.split('data-puppet="dog"', 1)[1].split("</tr>", 1)[0]
+        shape_cell = rabbit.split('class="nowrap shape-match"', 1)[1].split("</td>", 1)[0]
+        assert "93%" in shape_cell
+        missing_cell = rabbit.split('class="nowrap keeps-missing"', 1)[1].split("</td>", 1)[0]
+        assert ">ears<" in missing_cell and "3/4" in missing_cell
+        assert "&ndash;" in dog.split('class="nowrap shape-match"', 1)[1].split("</td>", 1)[0]
+        summary = html.split('id="keeps-missing"', 1)[1].split("</p>", 1)[0]
+        assert "the ears</strong> of the rabbit (3 of the last 4 failed tries)" in summary
+        recent = html.split('id="recent-attempts"', 1)[1].split("</table>", 1)[0]
+        assert "70%" in recent and "ears" in recent
+    finally:
+        with demo_factory() as s:
+            s.delete(s.get(User, uid))
+            s.commit()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from server import crud
-from server.core.db import session_scope
+from server.core.db import make_engine, migrate, session_scope
 from server.crud.attempts import AttemptIn
 from server.crud.progress import class_mastery, student_progress
 from server.crud.users import ThrottlePolicy
@@ -128,3 +128,30 @@ def test_migrations_match_the_models(db_factory):
     with db_factory.kw["bind"].connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_attempts_stored_before_shape_feedback_survive_the_upgrade(tmp_path):
+    """Revision 0002 adds the shape columns to a database that already holds attempts."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.core.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text(
+            "INSERT INTO users (id, username, display_name, role, password_hash, is_active,"
+            " created_at) VALUES (1, 'kid', 'Kid', 'student', 'x', 1, '2026-05-01 10:00:00')"))
+        conn.execute(text(
+            "INSERT INTO attempts (id, student_id, puppet, predicted, confidence, hold_seconds,"
+            " passed, model_version, device_time, received_at) VALUES ('a1', 1, 'dog', 'dog',"
+            " 0.9, 2.0, 1, 'v0', '2026-05-01 10:00:00', '2026-05-01 10:00:01')"))
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, shape_match, hint FROM attempts")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("a1", None, None)]

@@ -97,6 +97,27 @@ def test_attempt_sync_is_idempotent_over_http(live_server, actors, db_factory):
     assert progress["streak_days"] >= 1
 
 
+def test_old_and_new_apps_sync_side_by_side(live_server, db_factory):
+    """Apps from before shape feedback send no shape fields and are accepted as they were; a new
+    app's shape match and hint are stored with the attempt."""
+    from server.models import Attempt
+
+    student = make_user(db_factory, "student")
+    old = attempt("rabbit", False, 3)
+    assert "shape_match" not in old and "hint" not in old  # exactly what the old app sends
+    new = {**attempt("rabbit", False, 2), "shape_match": 0.734, "hint": "ears"}
+    half = {**attempt("rabbit", True, 1), "shape_match": 0.93, "hint": None}
+    with live_server.client(login(live_server, student.username)) as c:
+        r = c.post("/attempts", json={"attempts": [old, new, half]})
+        assert r.status_code == 200, r.text
+        assert r.json()["accepted"] == [old["id"], new["id"], half["id"]]
+    with db_factory() as s:
+        stored = {a.id: (a.shape_match, a.hint) for a in s.query(Attempt).filter(
+            Attempt.student_id == student.id)}
+    assert stored == {old["id"]: (None, None), new["id"]: (pytest.approx(0.734), "ears"),
+                      half["id"]: (pytest.approx(0.93), None)}
+
+
 @pytest.mark.parametrize(
     "mutate, fragment",
     [
@@ -104,6 +125,9 @@ def test_attempt_sync_is_idempotent_over_http(live_server, actors, db_factory):
         (lambda a: a.update(device_time="2026-05-01T10:00:00"), "time zone"),
         (lambda a: a.update(confidence=1.5), "less than or equal"),
         (lambda a: a.update(id="not-a-uuid"), "UUID"),
+        (lambda a: a.update(shape_match=1.2), "less than or equal"),
+        (lambda a: a.update(hint="<b>ears</b>"), "pattern"),
+        (lambda a: a.update(hint="x" * 40), "at most 16"),
     ],
 )
 def test_bad_attempts_are_422_and_store_nothing(live_server, db_factory, mutate, fragment):

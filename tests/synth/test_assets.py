@@ -1,19 +1,35 @@
 """Lesson pictures: written for all 15 puppets, and the committed copies the app ships."""
 
+import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from ombro_contract.labels import PUPPETS
-from training.synth import write_reference_assets
+from training.shadowgen.assets import (
+    forearm_parts,
+    part_table,
+    reference_part_map,
+    reference_silhouette,
+)
+from training.shadowgen.hints import GENERIC, HINTS, NO_HINT, hint_for
+from training.shadowgen.parts import PARTS
+from training.shadowgen.render import _labelled_parts, reference_sample
+from training.synth import GENERATOR_VERSION, write_reference_assets
+
+ASSETS = Path(__file__).resolve().parents[2] / "app" / "assets" / "puppets"
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_write_reference_assets_gives_two_pictures_per_puppet(tmp_path):
-    paths = write_reference_assets(tmp_path)
-    assert len(paths) == 2 * len(PUPPETS)
+def test_write_reference_assets_gives_pictures_part_map_and_hints_per_puppet(tmp_path):
+    paths = write_reference_assets(tmp_path, "9.9.9")
+    assert len(paths) == 4 * len(PUPPETS)
+    table = json.loads((tmp_path / "dog_parts.json").read_text(encoding="utf-8"))
+    assert table["generator_version"] == "9.9.9" and table["parts"] == list(PARTS)
+    assert table["hints"]["jaw"]["missing"] == "Open the jaw: drop your little finger"
     for puppet in PUPPETS:
         sil = cv2.imread(str(tmp_path / f"{puppet}_silhouette.png"), cv2.IMREAD_GRAYSCALE)
         dark = (sil < 128).mean()
@@ -37,7 +53,63 @@ def test_docs_pictures_are_small_enough_for_git(tmp_path):
 @pytest.mark.parametrize("puppet", PUPPETS)
 def test_committed_app_assets_exist(puppet):
     folder = REPO / "app" / "assets" / "puppets"
-    for suffix in ("silhouette", "howto"):
+    for suffix in ("silhouette", "howto", "parts"):
         path = folder / f"{puppet}_{suffix}.png"
         assert path.is_file(), f"missing {path}: run training/synth.py --assets {folder}"
         assert cv2.imread(str(path)) is not None
+    assert (folder / f"{puppet}_parts.json").is_file()
+
+
+@pytest.mark.parametrize("puppet", ["rabbit", "swan", "elephant"])
+def test_part_map_is_the_silhouette_with_parts_and_the_forearm_runs_on(puppet):
+    ids, (x, y, w, h) = reference_part_map(puppet)
+    assert ids.dtype == np.uint8 and ids.shape == (h + 2 * y, w + 2 * x)
+    assert ids.max() < len(PARTS)
+    frame_shadow = ids[y:y + h, x:x + w] > 0
+    sil = cv2.resize(reference_silhouette(puppet), (w, h), interpolation=cv2.INTER_AREA) < 128
+    assert (frame_shadow == sil).mean() > 0.99  # the same shadow as the lesson picture
+    # The forearm is drawn past the lesson frame's edge, where the picture cuts it off.
+    outside = ids.copy()
+    outside[y:y + h, x:x + w] = 0
+    assert (outside > 0).sum() > 0.05 * (ids > 0).sum()
+
+
+@pytest.mark.parametrize("puppet", PUPPETS)
+def test_every_part_of_every_lesson_form_has_a_hint_for_children(puppet):
+    _, labels = _labelled_parts(reference_sample(puppet))
+    for part in {PARTS[i] for i in labels} - NO_HINT - forearm_parts(puppet):
+        hint = HINTS[puppet].get(part)
+        assert hint is not None, f"{puppet}: no hint written for its {part}"
+        for text in (hint.missing, hint.extra):
+            assert 10 <= len(text) <= 60, f"{puppet}/{part}: keep hints short: {text!r}"
+            assert text[0].isupper() and not text.endswith("."), text
+            assert "%" not in text and "region" not in text  # fingers, not geometry
+
+
+def test_hints_fall_back_to_generic_sentences_and_arms_get_none():
+    assert hint_for("rabbit", "ears") == HINTS["rabbit"]["ears"]
+    assert hint_for("rabbit", "trunk") == GENERIC["trunk"]
+    assert hint_for("dog", "arm") is None
+    with pytest.raises(ValueError, match="unknown part"):
+        hint_for("dog", "tail")
+
+
+def test_parts_cast_by_a_forearm_alone_get_no_hint():
+    assert forearm_parts("swan") == {"neck", "arm"} and forearm_parts("snake") == {"body"}
+    ids, box = reference_part_map("swan")
+    table = part_table("swan", ids, box)
+    assert set(table["hints"]) == {"head", "beak", "wings"}  # a real arm goes on to the elbow
+    assert table["hints"]["beak"]["missing"] == HINTS["swan"]["beak"].missing
+
+
+@pytest.mark.parametrize("puppet", PUPPETS)
+def test_committed_part_maps_and_hints_match_the_generator(puppet):
+    """A changed pose or hint must reach the app: regenerate the assets with the command below."""
+    fix = f"regenerate them: python training/synth.py --assets {ASSETS}"
+    ids, box = reference_part_map(puppet)
+    shipped = cv2.imread(str(ASSETS / f"{puppet}_parts.png"), cv2.IMREAD_UNCHANGED)
+    assert shipped is not None and shipped.shape == ids.shape, fix
+    assert (shipped == ids).mean() > 0.999, f"{puppet}_parts.png is stale: {fix}"
+    table = json.loads((ASSETS / f"{puppet}_parts.json").read_text(encoding="utf-8"))
+    assert table == part_table(puppet, ids, box, GENERATOR_VERSION), \
+        f"{puppet}_parts.json is stale: {fix}"

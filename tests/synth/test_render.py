@@ -111,3 +111,18 @@ def test_truth_marks_shadow_outside_the_light_as_unseen(lighting):
     assert photo.image.shape[:2] == photo.labels.shape == photo.visible.shape
     assert photo.visible.any()
     assert not (photo.visible & (photo.labels == 0)).any()
+
+
+def test_a_pose_can_be_rendered_without_some_limbs_in_the_same_place():
+    """The app's hint tests need a swan without its head where the whole swan would be."""
+    from training.shadowgen.parts import PART_ID
+
+    sample = reference_sample("swan")
+    full, full_ids = pose_mask_and_labels(sample, (160, 120))
+    head = {f"0.{limb}" for limb in ("palm", "thumb", "index", "middle", "ring", "little")}
+    cut, cut_ids = pose_mask_and_labels(sample, (160, 120), without=head)
+    assert (full_ids == PART_ID["head"]).any() and not (cut_ids == PART_ID["head"]).any()
+    assert not (cut_ids == PART_ID["beak"]).any()
+    neck = cut_ids == PART_ID["neck"]
+    assert neck.sum() > 50 and (full_ids[neck] == PART_ID["neck"]).mean() > 0.95  # not moved
+    assert cut.sum() < 0.9 * full.sum()

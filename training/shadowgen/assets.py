@@ -1,14 +1,17 @@
 """Pictures for people: lesson assets per puppet, a poses overview, dataset contact sheets.
 
 The lesson screen needs two pictures per puppet: the clean shadow to aim for and the hands that
-make it (drawn, since a shadow alone does not show which finger goes where). A contact sheet lets
-a person judge a generated dataset at a glance before hours of training go into it.
+make it (drawn, since a shadow alone does not show which finger goes where). The practice screen's
+shape feedback needs the same shadow as a part map (which pixels are the ears, the jaw, ...) and
+the hint sentences for its parts. A contact sheet lets a person judge a generated dataset at a
+glance before hours of training go into it.
 """
 
 from __future__ import annotations
 
+import json
 import textwrap
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import cv2
@@ -17,12 +20,19 @@ import numpy as np
 from ombro_contract.labels import PUPPETS
 
 from .hand import hand_parts, local_point
+from .hints import hint_for
 from .parts import PARTS
 from .poses import FORMS, POSES, PuppetPose
 from .raster import bounds, draw_hands, draw_labels, draw_mask, similarity
 from .render import PoseSample, _labelled_parts, reference_sample, render_photo
 
 ASSET_SIZE = (480, 360)  # 4:3 like the camera frames
+# The part map's lesson frame (the silhouette picture at half size: the app aligns at 80x60 to
+# 160x120) and the margin around it, one frame on every side, so the forearm runs on past the
+# frame's edge instead of ending in a straight cut: a student who shows more arm than the picture
+# does is not told that the arm is "extra".
+PARTS_FRAME = (240, 180)
+PARTS_MARGIN = 1.0
 _SKIN = (150, 178, 222)  # BGR
 _PNG = [cv2.IMWRITE_PNG_COMPRESSION, 6]
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -71,19 +81,77 @@ def howto_picture(puppet: str, size: tuple[int, int] = ASSET_SIZE,
     return np.vstack([canvas, band])
 
 
-def write_reference_assets(out_dir: str | Path) -> list[Path]:
-    """`<puppet>_silhouette.png` and `<puppet>_howto.png` for all 15 puppets (the app ships
-    these with its lessons); returns the written paths."""
+def reference_part_map(puppet: str, frame: tuple[int, int] = PARTS_FRAME,
+                       margin: float = PARTS_MARGIN) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The lesson's shadow as part ids (uint8, `parts.PARTS`), framed exactly like
+    `reference_silhouette` but on a canvas `margin` frames wider on every side.
+
+    Returns the map and the lesson frame's box in it (x, y, width, height).
+    """
+    w, h = frame
+    x0, y0 = round(w * margin), round(h * margin)
+    parts, holes, m = _reference_transform(puppet, frame)
+    _, labels = _labelled_parts(reference_sample(puppet))
+    m = m.copy()
+    m[:, 2] += (x0, y0)
+    ids = draw_labels(parts, labels, holes, m, (w + 2 * x0, h + 2 * y0))
+    return ids, (x0, y0, w, h)
+
+
+def forearm_parts(puppet: str) -> set[str]:
+    """Parts of the lesson form cast by a forearm alone (a swan's neck, a snake's body)."""
+    parts, labels = _labelled_parts(reference_sample(puppet))
+    by_arm = {PARTS[i] for i in labels}
+    for part, label in zip(parts, labels):
+        if part.name not in ("forearm", "sleeve"):
+            by_arm.discard(PARTS[label])
+    return by_arm
+
+
+def part_table(puppet: str, ids: np.ndarray, frame_box: tuple[int, int, int, int],
+               generator_version: str = "") -> dict:
+    """What `<puppet>_parts.json` holds: how to read the part map, and the hints of its parts
+    (`{"ears": {"missing": "...", "extra": "..."}}`).
+
+    Parts cast by a forearm alone get no hint, like the arm: the pose's forearm ends where the
+    generator stops drawing it, a real one goes on to the elbow, and how much of it shows is the
+    camera's framing, not a mistake of the hand.
+    """
+    present = {PARTS[i] for i in np.unique(ids).tolist() if i} - forearm_parts(puppet)
+    hints = {part: asdict(h) for part in sorted(present, key=PARTS.index)
+             if (h := hint_for(puppet, part)) is not None}
+    return {
+        "puppet": puppet,
+        "form": POSES[puppet].name,
+        "generator_version": generator_version,
+        "canvas": [int(ids.shape[1]), int(ids.shape[0])],
+        "frame": list(frame_box),
+        "parts": list(PARTS),
+        "hints": hints,
+    }
+
+
+def write_reference_assets(out_dir: str | Path, generator_version: str = "") -> list[Path]:
+    """Per puppet (the app ships these with its lessons): `<puppet>_silhouette.png` and
+    `<puppet>_howto.png` for the lesson screen, `<puppet>_parts.png` (part ids, see
+    `reference_part_map`) and `<puppet>_parts.json` (`part_table`) for the practice screen's
+    shape feedback. Returns the written paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for puppet in PUPPETS:
+        ids, box = reference_part_map(puppet)
         for suffix, img in (("silhouette", reference_silhouette(puppet)),
-                            ("howto", howto_picture(puppet))):
+                            ("howto", howto_picture(puppet)), ("parts", ids)):
             path = out / f"{puppet}_{suffix}.png"
-            if not cv2.imwrite(str(path), img, _PNG):
+            if not cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9]
+                               if suffix == "parts" else _PNG):
                 raise OSError(f"could not write {path}")
             written.append(path)
+        path = out / f"{puppet}_parts.json"
+        table = part_table(puppet, ids, box, generator_version)
+        path.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
     return written
 
 

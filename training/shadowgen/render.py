@@ -6,6 +6,7 @@ tests can render frames without pulling in multiprocessing or file I/O.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import cv2
@@ -21,7 +22,7 @@ from .jitter import (
     sample_placement,
     sample_proportions,
 )
-from .parts import OTHER, PART_ID, part_for
+from .parts import OTHER, PART_ID, limb_kind, part_for
 from .poses import FORMS, POSES, PuppetPose
 from .raster import bounds, draw_labels, draw_mask, similarity
 from .scene import Photo, photograph, sample_scene
@@ -44,10 +45,16 @@ class PoseSample:
     puppet: str | None = None
 
 
-def _labelled_parts(sample: PoseSample) -> tuple[list[Part], list[int]]:
+def _labelled_parts(sample: PoseSample, without: Collection[str] = ()
+                    ) -> tuple[list[Part], list[int]]:
+    """Every projected part with its `parts` id; `without` leaves limbs out ("0.palm": hand 0's
+    palm, "1.*": all of hand 1, "*.thumb": every thumb)."""
     parts, labels = [], []
     for i, hand in enumerate(sample.pose.hands):
         for part in hand_parts(hand, sample.props):
+            kind = limb_kind(part.name)
+            if {f"{i}.{kind}", f"{i}.*", f"*.{kind}"} & set(without):
+                continue
             parts.append(part)
             name = "hand" if sample.puppet is None else part_for(sample.pose.parts, i, part.name)
             labels.append(PART_ID[name])
@@ -81,14 +88,19 @@ def pose_mask(sample: PoseSample, size: tuple[int, int]) -> np.ndarray:
     return draw_mask(parts, _holes(sample), _pose_transform(sample, parts, size), size)
 
 
-def pose_mask_and_labels(sample: PoseSample, size: tuple[int, int]
+def pose_mask_and_labels(sample: PoseSample, size: tuple[int, int], without: Collection[str] = ()
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage (float32) and part map (uint8 `shadowgen.parts` ids) of one posed sample."""
+    """Coverage (float32) and part map (uint8 `shadowgen.parts` ids) of one posed sample.
+
+    `without` leaves limbs out of the picture (see `_labelled_parts`) but not out of the framing,
+    so the rest lands where it would have: a swan without its head, for the tests of the app's
+    shape hints.
+    """
     w, h = size
     if sample.pose is None:
         return np.zeros((h, w), np.float32), np.zeros((h, w), np.uint8)
-    parts, labels = _labelled_parts(sample)
-    m = _pose_transform(sample, parts, size)
+    m = _pose_transform(sample, _labelled_parts(sample)[0], size)
+    parts, labels = _labelled_parts(sample, without)
     holes = _holes(sample)
     mask = draw_mask(parts, holes, m, size)
     part_map = draw_labels(parts, labels, holes, m, size)

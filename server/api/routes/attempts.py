@@ -46,7 +46,7 @@ def sync_attempts(body: AttemptsIn, user: StudentUser, session: SessionDep, ctx:
         AttemptIn(
             id=str(a.id), puppet=a.puppet, predicted=a.predicted, confidence=a.confidence,
             hold_seconds=a.hold_seconds, passed=a.passed, model_version=a.model_version,
-            device_time=a.device_time,
+            device_time=a.device_time, shape_match=a.shape_match, hint=a.hint,
         )
         for a in body.attempts
     ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ombro_contract.mastery import StudentSummary
+
 from ...core.strict_json import StrictJSONRoute
 from ...crud.progress import student_progress
-from ...mastery import StudentSummary
 from ...models import User
 from ...schemas import HelpReasonOut, ProgressOut, PuppetProgressOut, UserOut
 from ..deps import DbId, SessionDep, StudentUser, TeacherOrStudent, visible_student

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ombro_contract.labels import PUPPETS
-from server.mastery import (
+from ombro_contract.mastery import (
     Level,
     level_for,
     needs_help,

@@ -1,4 +1,7 @@
-"""Mastery, streaks and "needs help": the one definition used by the API and the dashboard.
+"""Mastery, streaks and "needs help": the one definition used by the API, the dashboard and the app.
+
+It lives in the shared contract, not in the server, because the app shows the same levels offline and
+ships without the server package (a phone build carries neither FastAPI nor SQLAlchemy).
 
 Definition (README): over a student's last 5 attempts at a puppet, mastery = passed / 5 (fewer
 than 5 attempts still divide by 5, so two lucky passes do not look like mastery). Levels:
