@@ -16,7 +16,7 @@ from .api.deps import AppContext
 from .api.errors import install_error_handlers
 from .api.routes import attempts, auth, channels, classes, health, models, score, students
 from .core.config import Settings
-from .core.db import engine_for, make_sessionmaker, migrate, session_scope
+from .core.db import engine_for, make_sessionmaker, migrate, session_scope, startup_lock
 from .core.limits import Gate, InFlightLimit
 from .crud.throttle import purge_expired
 from .crud.tokens import purge_tokens
@@ -147,9 +147,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         migrate(engine)
-        with factory() as session:
-            store.recover(session)
-        register_bundled_models(ctx)
+        # One process at a time: replicas starting together must not each register (and
+        # promote) the bundled models, nor recover while another registers.
+        with startup_lock(engine):
+            with factory() as session:
+                store.recover(session)
+            register_bundled_models(ctx)
         await ctx.batcher.start()
         chores = asyncio.create_task(housekeeping_loop(ctx), name="housekeeping")
         log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),

@@ -194,3 +194,18 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ServerSecret(Base):
+    """Secrets every server process must share, generated once by whichever process starts first.
+
+    The dashboard signs its session cookie (CSRF token, flash messages) with a key; a key
+    generated per process or per machine would make a form served by one replica fail its CSRF
+    check on the next, so an unset OMBRO_SECRET_KEY is generated into the database instead.
+    """
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,6 @@ conventional `DATABASE_URL`), and tests build a `Settings(...)` directly instead
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -47,8 +46,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"
 
-    # Signing secret for dashboard cookies; when unset a random one is kept in data_dir so
-    # sessions survive restarts without anyone having to configure it.
+    # Signing secret for dashboard cookies; when unset a random one is generated once into the
+    # database, so sessions survive restarts and every replica signs with the same key.
     secret_key: str = ""
     cookie_secure: bool = True
     session_cookie: str = "ombro_session"
@@ -154,12 +153,12 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
-    def resolved_secret_key(self) -> str:
-        if self.secret_key:
-            return self.secret_key
+    def legacy_secret_key(self) -> str | None:
+        """The key a single server generated into data_dir before keys moved to the database.
+
+        Offered as the database's key on the first start after an upgrade, so signed-in teachers
+        stay signed in; new installations generate theirs in the database
+        (`server.crud.secrets.shared_secret`), where every replica finds the same one.
+        """
         path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return (path.read_text().strip() or None) if path.is_file() else None
