@@ -22,7 +22,7 @@ from .crud.throttle import purge_expired
 from .crud.tokens import purge_tokens
 from .models import utcnow
 from .observability import Metrics, RequestContextMiddleware
-from .registry import ModelStore, promote
+from .registry import open_store, promote
 from .registry.storage import publish_file
 from .registry.validation import UploadRejected
 from .scoring import MicroBatcher, ModelProvider
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = engine_for(settings)
     factory = make_sessionmaker(engine)
     metrics = Metrics()
-    store = ModelStore(settings.models_dir)
+    store = open_store(settings)
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ctx.batcher.start()
         chores = asyncio.create_task(housekeeping_loop(ctx), name="housekeeping")
         log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),
+                                        "model_store": store.describe(),
                                         "batching": settings.score_batching})
         try:
             yield

@@ -147,7 +147,7 @@ class Attempt(Base):
 
 
 class ModelVersion(Base):
-    """A published, immutable model; the row exists only once its file is durable on disk."""
+    """A published, immutable model; the row exists only once its file is durable in the store."""
 
     __tablename__ = "model_versions"
 
@@ -156,7 +156,8 @@ class ModelVersion(Base):
     quantization: Mapped[str] = mapped_column(String(8))
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    path: Mapped[str] = mapped_column(String(255))  # relative to settings.models_dir
+    # File name in the store: relative to settings.models_dir, or to the bucket's prefix.
+    path: Mapped[str] = mapped_column(String(255))
     card: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by: Mapped[int | None] = mapped_column(

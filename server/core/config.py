@@ -100,6 +100,25 @@ class Settings(BaseSettings):
     score_model_refresh_s: float = 2.0
     score_top_k: int = 3
 
+    # Where published model files live. Empty: data_dir/models on local disk (one server, or
+    # `serve --workers N` on one machine). "s3://bucket/prefix": an S3-compatible object store
+    # every replica shares; the endpoint comes from OMBRO_S3_ENDPOINT_URL (empty: AWS, or boto3's
+    # AWS_ENDPOINT_URL) and the credentials from boto3's usual chain (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a profile, an instance role), never from these settings.
+    model_store: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    # Downloads: streamed through the server (default: ETag/304/Range from the local cache), or,
+    # with redirect on, a 307 to a presigned URL so the bytes flow from the store (or a CDN in
+    # front of it) and not through the replicas. The presigned URL is built for
+    # OMBRO_S3_PUBLIC_ENDPOINT_URL when apps reach the store at another address than the servers.
+    model_download_redirect: bool = False
+    s3_public_endpoint_url: str = ""
+    s3_presign_expiry_s: int = 900
+    # An object without a registry row is deleted at startup only once it is this old: another
+    # replica may be between storing its upload and committing the row right now.
+    s3_orphan_grace_s: float = 3600.0
+
     # Registered on first start when the registry is empty (files that are absent are skipped);
     # the first listed model of each architecture goes on channel "stable": apps pull the int8
     # MobileNetV2, the server scores with the ResNet34 (SERVER_ARCH_PREFERENCE).
@@ -137,6 +156,16 @@ class Settings(BaseSettings):
             )
         return v
 
+    @field_validator("model_store")
+    @classmethod
+    def _model_store(cls, v: str) -> str:
+        v = v.strip()
+        if v and not (v.startswith("s3://") and v[5:].split("/", 1)[0]):
+            raise ValueError(
+                f"OMBRO_MODEL_STORE={v!r} must be empty (local disk) or s3://bucket[/prefix]"
+            )
+        return v
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -151,7 +180,8 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        """Local model files; with an object store, the uploads in progress and the cache."""
+        return self.data_dir / ("model-cache" if self.model_store else "models")
 
     def legacy_secret_key(self) -> str | None:
         """The key a single server generated into data_dir before keys moved to the database.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,7 +65,7 @@ def test_recover_removes_orphans_but_keeps_published(db_factory, tmp_path):
     card_path_for(orphan).write_text("{}")
     with db_factory() as s:
         removed = store.recover(s)
-    assert {p.name for p in removed} == {"abc.onnx", orphan.name, card_path_for(orphan).name}
+    assert {Path(p).name for p in removed} == {"abc.onnx", orphan.name, card_path_for(orphan).name}
     assert not orphan.exists() and not card_path_for(orphan).exists()
     assert store.path_of(row).is_file() and card_path_for(store.path_of(row)).is_file()
 

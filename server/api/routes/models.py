@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from ...core.strict_json import StrictJSONRoute
 from ...models import ChannelEvent, ModelVersion
-from ...registry import UploadRejected, current_version
+from ...registry import ModelFileUnavailable, UploadRejected, current_version
 from ...registry.channels import ChannelError, check_channel
 from ...schemas import ManifestOut, ModelOut
 from ..deps import AppContext, Ctx, CurrentUser, MaintainerUser, SessionDep
@@ -152,7 +152,9 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 @router.get("/models/{version}/download", name="download_model",
-            responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 404: {}})
+            responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {},
+                       307: {"description": "download from this presigned URL (object store)"},
+                       404: {}, 503: {}})
 def download_model(version: str, request: Request, user: CurrentUser, session: SessionDep, ctx: Ctx):
     row = session.get(ModelVersion, version)
     if row is None:
@@ -162,10 +164,15 @@ def download_model(version: str, request: Request, user: CurrentUser, session: S
     headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    path = ctx.store.path_of(row)
-    if not path.is_file():
-        raise HTTPException(
-            503, detail=f"the file of model {version!r} is missing on the server; tell a maintainer"
-        )
+    if ctx.settings.model_download_redirect and (url := ctx.store.presigned_url(row)):
+        # The bytes come from the store; the client sends its Range there (and checks sha256
+        # against the manifest, as it does anyway). The URL expires: never cache the redirect.
+        return RedirectResponse(url, status_code=307,
+                                headers={"ETag": etag, "Cache-Control": "no-store"})
+    try:
+        path = ctx.store.local_file(row)
+    except ModelFileUnavailable as exc:
+        raise HTTPException(503, detail=f"model {version!r} cannot be served right now: {exc}",
+                            headers={"Retry-After": "30"}) from None
     return FileResponse(path, media_type="application/octet-stream",
                         filename=f"{row.version}.onnx", headers=headers)
