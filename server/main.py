@@ -21,7 +21,7 @@ from .core.limits import Gate, InFlightLimit
 from .crud.throttle import purge_expired
 from .crud.tokens import purge_tokens
 from .models import utcnow
-from .observability import Metrics, RequestContextMiddleware
+from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .registry import open_store, promote
 from .registry.storage import publish_file
 from .registry.validation import UploadRejected
@@ -206,3 +206,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     app.add_middleware(InFlightLimit, limit=settings.max_in_flight)  # outermost: before any body
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process under `serve --workers N` (uvicorn's factory): settings and
+    logging from the environment, as the parent process configured them."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes on this port (uvicorn workers). Each has its own scoring model, batcher
+    # and memory gates (sized per process); everything they must agree on is in the database.
+    workers: int = Field(1, ge=1, le=64)
     root_path: str = ""
     # Reverse proxies whose X-Forwarded-For/-Proto headers are trusted: comma-separated addresses
     # or networks (uvicorn's --forwarded-allow-ips). The client is the right-most address in
