@@ -115,8 +115,10 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> LiveServer:
-        self.port = free_port()
+    def start(self, timeout: float = 60.0, same_port: bool = False) -> LiveServer:
+        """Start (or restart) the server; `same_port` keeps the address a proxy points at."""
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {
             **os.environ,
             "OMBRO_DATA_DIR": str(self.data_dir),
