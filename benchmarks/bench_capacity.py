@@ -12,6 +12,8 @@ percent of one core, where Python's httpx needed a whole one and ran out before 
 - scoring: POST /api/v1/score with a 640x480 camera-frame JPEG, micro-batching on and off;
 - attempt sync: POST /api/v1/attempts, batches of `--attempts-per-batch` new attempts (fresh
   UUIDs in every request, so each one is a real INSERT);
+- dashboard reads: GET /api/v1/classes/{id}/mastery, the teacher's heat map, for a class of 25
+  students with 150 attempts each (what a teacher's open class page asks for);
 - model downloads: GET /api/v1/models/{version}/download (the published model, from disk);
 - the anchor: the same scoring request against benchmarks/anchor_torch_app.py, a plain
   per-request PyTorch-eager endpoint (torchvision network of the same architecture and input
@@ -36,6 +38,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -199,9 +202,31 @@ def warm_up(url: str, env: dict[str, str], args, workdir: Path) -> None:
     """Every process loads its model on its first request: a short wrk run with all the
     connections (spread over the processes) keeps that out of the measurement."""
     warm = argparse.Namespace(**{**vars(args), "duration": 3})
-    raw = run_wrk(url, WRK_POST_FILE, env, warm, workdir)
-    if raw["requests"] == 0 or raw["non2xx"] == raw["requests"]:
-        raise RuntimeError(f"warm-up of {url} got no successful answer: {raw}")
+    for _ in range(10):
+        raw = run_wrk(url, WRK_POST_FILE, env, warm, workdir)
+        if raw["requests"] > raw["non2xx"]:
+            return
+    raise RuntimeError(f"warm-up of {url} got no successful answer in 30 s: {raw}")
+
+
+def seed_class(factory, students: int = 25, attempts_each: int = 150) -> tuple[str, int]:
+    """A teacher and a class of `students` with `attempts_each` attempts over the last weeks."""
+    from ombro_contract.labels import PUPPETS
+
+    now = datetime.now(UTC)
+    with session_scope(factory) as s:
+        teacher = crud.create_user(s, f"bench-t-{uuid.uuid4().hex[:8]}", PASSWORD, "teacher")
+        klass = crud.create_class(s, teacher, "Bench class")
+        for i in range(students):
+            student = crud.create_user(s, f"bench-s{i}-{uuid.uuid4().hex[:6]}", PASSWORD, "student")
+            crud.join_class(s, klass, student)
+            crud.add_attempts(s, student.id, [
+                crud.AttemptIn(id=str(uuid.uuid4()), puppet=PUPPETS[j % len(PUPPETS)],
+                               predicted=PUPPETS[j % len(PUPPETS)], confidence=0.8,
+                               hold_seconds=2.0, passed=j % 3 != 0, model_version="bench",
+                               device_time=now - timedelta(hours=j))
+                for j in range(attempts_each)])
+        return teacher.username, klass.id
 
 
 def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
@@ -213,6 +238,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
     username = f"bench-{uuid.uuid4().hex[:8]}"
     with session_scope(make_sessionmaker(engine)) as s:
         crud.create_user(s, username, PASSWORD, "student")
+    teacher, class_id = seed_class(make_sessionmaker(engine)) if with_sync_and_download else ("", 0)
     engine.dispose()
     env = {
         "OMBRO_BUNDLED_MODELS": json.dumps([str(model)]),
@@ -236,12 +262,21 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
                                  "batching on" if batching else "batching off", raw, load,
                                  mean_batch(server.url)))
         if with_sync_and_download:
+            for per_batch in args.attempts_per_batch:
+                load = load_avg()
+                raw = run_wrk(f"{server.url}/", WRK_SYNC, {"BENCH_TOKEN": token,
+                              "BENCH_ATTEMPTS": str(per_batch)}, args, workdir)
+                rate = raw["requests"] * per_batch / (raw["duration_us"] / 1e6)
+                results.append(to_result("attempt sync", "Ombro", workers,
+                                         f"{per_batch} attempt(s) per batch", raw, load,
+                                         f"{rate:.0f} attempts/s"))
+            teacher_token = httpx.post(f"{server.url}/api/v1/auth/token", timeout=60, data={
+                "username": teacher, "password": PASSWORD}).json()["access_token"]
             load = load_avg()
-            raw = run_wrk(f"{server.url}/", WRK_SYNC, {"BENCH_TOKEN": token,
-                          "BENCH_ATTEMPTS": str(args.attempts_per_batch)}, args, workdir)
-            results.append(to_result("attempt sync", "Ombro", workers,
-                                     f"{args.attempts_per_batch} attempts per batch", raw, load,
-                                     f"{raw['requests'] * args.attempts_per_batch / (raw['duration_us'] / 1e6):.0f} attempts/s"))
+            raw = run_wrk(f"{server.url}/api/v1/classes/{class_id}/mastery", WRK_GET,
+                          {"BENCH_TOKEN": teacher_token}, args, workdir)
+            results.append(to_result("dashboard read", "Ombro", workers,
+                                     "class heat map, 25 students x 150 attempts", raw, load))
             with httpx.Client(base_url=f"{server.url}/api/v1", timeout=60,
                               headers={"Authorization": f"Bearer {token}"}) as c:
                 manifest = c.get("/models/latest", params={"arch": parse_card(
@@ -318,12 +353,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--connections", type=int, default=16, help="concurrent connections (wrk -c)")
     p.add_argument("--threads", type=int, default=1,
                    help="onnxruntime / torch intra-op threads per process (the same for both)")
-    p.add_argument("--attempts-per-batch", type=int, default=20)
+    p.add_argument("--attempts-per-batch", default="1,20",
+                   help="attempts per sync request, e.g. 1,20 (the app syncs after each attempt; "
+                   "a phone back online sends up to 500)")
     p.add_argument("--database-url", default="",
                    help="empty: a fresh SQLite file per run; or a PostgreSQL URL")
     p.add_argument("--no-anchor", action="store_true", help="skip the torch-eager anchor")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = p.parse_args(argv)
+    args.attempts_per_batch = [int(n) for n in args.attempts_per_batch.split(",")]
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (scripts/setup.sh installs it)")
 
@@ -346,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_anchor:
                 print(f"== anchor, {n} process(es)", flush=True)
                 results.append(bench_anchor(n, model, args, workdir))
-    order = {"score": 0, "attempt sync": 1, "model download": 2}
+    order = {"score": 0, "attempt sync": 1, "dashboard read": 2, "model download": 3}
     results.sort(key=lambda r: (order[r.scenario], r.workers, r.system == "anchor"))
     table = markdown(results)
     print(f"\n{header}\n\n{table}")
