@@ -8,7 +8,7 @@ GROUPS_="${1:-app,server,train,dev}"
 PY="${PYTHON:-python3}"
 
 # Browser tests, the Kivy app under Xvfb, the compose-file check, the multi-replica test (nginx
-# in front of two servers) and the capacity benchmark (wrk, ab) need these.
+# in front of two servers) and the capacity benchmark (wrk; ab for quick checks by hand).
 DEB_PACKAGES=(chromium xvfb xauth xsel libgl1 libegl1 libmtdev1 docker-compose nginx wrk apache2-utils)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

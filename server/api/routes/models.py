@@ -3,6 +3,8 @@ signed in, so the app can update itself)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -17,6 +19,7 @@ from ...schemas import ManifestOut, ModelOut
 from ..deps import AppContext, Ctx, CurrentUser, MaintainerUser, SessionDep
 
 router = APIRouter(tags=["models"], route_class=StrictJSONRoute)
+log = logging.getLogger(__name__)
 
 MAX_CARD_BYTES = 256 * 1024  # a real card is about 2 KB
 
@@ -172,7 +175,11 @@ def download_model(version: str, request: Request, user: CurrentUser, session: S
     try:
         path = ctx.store.local_file(row)
     except ModelFileUnavailable as exc:
-        raise HTTPException(503, detail=f"model {version!r} cannot be served right now: {exc}",
-                            headers={"Retry-After": "30"}) from None
+        # The details (paths, the bucket, which credentials to check) are for the operator's log.
+        log.error("model file unavailable: %s", exc, extra={"version": version})
+        raise HTTPException(
+            503, detail=f"the file of model {version!r} cannot be read on the server right now; "
+            "try again later, and tell a maintainer if it persists",
+            headers={"Retry-After": "30"}) from None
     return FileResponse(path, media_type="application/octet-stream",
                         filename=f"{row.version}.onnx", headers=headers)
