@@ -89,9 +89,10 @@ class ModelProvider:
             # The registry row exists but its file is gone or damaged: the server's fault, but
             # one a maintainer fixes, so /score says so (503) instead of crashing (500).
             log.error("server model %s cannot be loaded: %s", row.version, exc)
+            # The details (paths, the bucket) are in the log line above, not in the answer.
             raise NoModelError(
-                f"the stable model {row.version} cannot be loaded on the server ({exc}); a "
-                "maintainer must publish and promote a model again"
+                f"the stable model {row.version} cannot be loaded on the server; a maintainer "
+                "must check the server log, or publish and promote a model again"
             ) from None
         self._on_load(clf.version)
         return clf
