@@ -1,7 +1,8 @@
 """Model updates from the registry, with the bundled model as the safety net.
 
 The app asks `GET /api/v1/models/latest` at start and daily. A newer version is downloaded in the
-background into its own folder (resuming a partial download with Range), its sha256 checked
+background into its own folder (resuming a partial download with Range, also when the server
+redirects to its object store), its sha256 checked
 against the manifest, its card written beside it and verified with the contract
 (`load_verified`), and optionally loaded once (`probe`). Only then does `active.json` change, with
 an atomic `os.replace`, so a kill at any point leaves either the old or the new model active,
@@ -207,7 +208,17 @@ class ModelUpdater:
         headers = self._headers()
         if have:
             headers["Range"] = f"bytes={have}-"
-        with self.client.stream("GET", url, headers=headers) as resp:
+        resp = self.client.send(self.client.build_request("GET", url, headers=headers), stream=True)
+        if resp.is_redirect and "location" in resp.headers:
+            # A server with an object store may send the download to a presigned URL. Follow it
+            # once, keeping Range but not the bearer token: the URL carries its own signature,
+            # S3 refuses a request with two kinds of auth, and the token is only for our server.
+            target = resp.url.join(resp.headers["location"])
+            resp.close()
+            headers.pop("Authorization", None)
+            resp = self.client.send(self.client.build_request("GET", target, headers=headers),
+                                    stream=True)
+        try:
             if resp.status_code == 416:  # already complete
                 return
             resp.raise_for_status()
@@ -216,4 +227,5 @@ class ModelUpdater:
                 fh.writelines(resp.iter_bytes(CHUNK))
                 fh.flush()
                 os.fsync(fh.fileno())
-
+        finally:
+            resp.close()

@@ -1,7 +1,7 @@
 """Command line: run the server, migrate, and create the first accounts.
 
     python -m server [--port P]           # flags alone (or none) mean `serve`
-    python -m server serve [--host H] [--port P] [--no-batching]
+    python -m server serve [--host H] [--port P] [--workers N] [--no-batching]
     python -m server migrate
     python -m server create-maintainer --username ada [--password-env VAR]
     python -m server create-teacher --username bob
@@ -24,19 +24,23 @@ def _serve(args: argparse.Namespace) -> None:
     from .main import create_app
     from .observability import configure_logging
 
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port,
+                                   "workers": args.workers}.items() if v is not None}
     if args.no_batching:
         overrides["score_batching"] = False
     settings = Settings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,  # keep our structured logging
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    common = {"host": settings.host, "port": settings.port, "log_config": None,  # our logging
+              "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
+    if settings.workers <= 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    # Worker processes are started afresh and build their app from the environment, so the
+    # command-line flags travel to them as the OMBRO_* variables they stand for.
+    os.environ.update({f"OMBRO_{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v)
+                       for k, v in overrides.items()})
+    uvicorn.run("server.main:app_from_environment", factory=True, workers=settings.workers,
+                **common)
 
 
 def _migrate(_: argparse.Namespace) -> None:
@@ -97,6 +101,9 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="run the HTTP server (default)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int,
+                       help="server processes sharing the port (default 1, or OMBRO_WORKERS); "
+                       "everything they must agree on lives in the database")
     serve.add_argument("--no-batching", action="store_true", help="score each request on its own")
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_migrate)

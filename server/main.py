@@ -16,13 +16,13 @@ from .api.deps import AppContext
 from .api.errors import install_error_handlers
 from .api.routes import attempts, auth, channels, classes, health, models, score, students
 from .core.config import Settings
-from .core.db import engine_for, make_sessionmaker, migrate, session_scope
+from .core.db import engine_for, make_sessionmaker, migrate, session_scope, startup_lock
 from .core.limits import Gate, InFlightLimit
 from .crud.throttle import purge_expired
 from .crud.tokens import purge_tokens
 from .models import utcnow
-from .observability import Metrics, RequestContextMiddleware
-from .registry import ModelStore, promote
+from .observability import Metrics, RequestContextMiddleware, configure_logging
+from .registry import open_store, promote
 from .registry.storage import publish_file
 from .registry.validation import UploadRejected
 from .scoring import MicroBatcher, ModelProvider
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = engine_for(settings)
     factory = make_sessionmaker(engine)
     metrics = Metrics()
-    store = ModelStore(settings.models_dir)
+    store = open_store(settings)
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -147,12 +147,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         migrate(engine)
-        with factory() as session:
-            store.recover(session)
-        register_bundled_models(ctx)
+        # One process at a time: replicas starting together must not each register (and
+        # promote) the bundled models, nor recover while another registers.
+        with startup_lock(engine):
+            with factory() as session:
+                store.recover(session)
+            register_bundled_models(ctx)
         await ctx.batcher.start()
         chores = asyncio.create_task(housekeeping_loop(ctx), name="housekeeping")
         log.info("server ready", extra={"database": engine.url.render_as_string(hide_password=True),
+                                        "model_store": store.describe(),
                                         "batching": settings.score_batching})
         try:
             yield
@@ -202,3 +206,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     app.add_middleware(InFlightLimit, limit=settings.max_in_flight)  # outermost: before any body
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process under `serve --workers N` (uvicorn's factory): settings and
+    logging from the environment, as the parent process configured them."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

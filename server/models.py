@@ -151,7 +151,7 @@ class Attempt(Base):
 
 
 class ModelVersion(Base):
-    """A published, immutable model; the row exists only once its file is durable on disk."""
+    """A published, immutable model; the row exists only once its file is durable in the store."""
 
     __tablename__ = "model_versions"
 
@@ -160,7 +160,8 @@ class ModelVersion(Base):
     quantization: Mapped[str] = mapped_column(String(8))
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    path: Mapped[str] = mapped_column(String(255))  # relative to settings.models_dir
+    # File name in the store: relative to settings.models_dir, or to the bucket's prefix.
+    path: Mapped[str] = mapped_column(String(255))
     card: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by: Mapped[int | None] = mapped_column(
@@ -198,3 +199,18 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ServerSecret(Base):
+    """Secrets every server process must share, generated once by whichever process starts first.
+
+    The dashboard signs its session cookie (CSRF token, flash messages) with a key; a key
+    generated per process or per machine would make a form served by one replica fail its CSRF
+    check on the next, so an unset OMBRO_SECRET_KEY is generated into the database instead.
+    """
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ombro_contract.card import ModelCard, verify_file
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.errors import ModelContractError
 
+from .models import ModelVersion
 from .registry import ModelStore, server_model
 
 log = logging.getLogger(__name__)
@@ -29,8 +32,30 @@ class NoModelError(Exception):
     pass
 
 
+def load_classifier(store: ModelStore, row: ModelVersion, threads: int) -> PuppetClassifier:
+    """The registry row's model, from the store's local copy, checked against the row's card.
+
+    The card comes from the database, not from a file beside the model: an object store's cache
+    holds bare files named by sha256, and the row is what every replica agrees on.
+    """
+    path = store.local_file(row)
+    try:
+        card = ModelCard.model_validate(row.card)
+    except ValidationError as exc:
+        raise ModelContractError(f"the registry's card of {row.version} is invalid: {exc}") from None
+    verify_file(path, card)
+    clf = PuppetClassifier(path, card, threads=threads)
+    clf.warmup()
+    return clf
+
+
 class ModelProvider:
-    """The classifier for the stable server model, reloaded when the channel pointer moves."""
+    """The classifier for the stable server model, reloaded when the channel pointer moves.
+
+    Every process asks the database at most every `refresh_s` seconds which model is on stable,
+    so a promote or rollback on any replica reaches every replica within `refresh_s` plus the
+    time to fetch (object store) and load the new model; until then the old one keeps scoring.
+    """
 
     def __init__(
         self,
@@ -59,14 +84,15 @@ class ModelProvider:
             return self._clf
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
         try:
-            clf = PuppetClassifier.from_path(self._store.path_of(row), threads=self._threads)
+            clf = load_classifier(self._store, row, self._threads)
         except (ModelContractError, OSError) as exc:
             # The registry row exists but its file is gone or damaged: the server's fault, but
             # one a maintainer fixes, so /score says so (503) instead of crashing (500).
             log.error("server model %s cannot be loaded: %s", row.version, exc)
+            # The details (paths, the bucket) are in the log line above, not in the answer.
             raise NoModelError(
-                f"the stable model {row.version} cannot be loaded on the server ({exc}); a "
-                "maintainer must publish and promote a model again"
+                f"the stable model {row.version} cannot be loaded on the server; a maintainer "
+                "must check the server log, or publish and promote a model again"
             ) from None
         self._on_load(clf.version)
         return clf

@@ -6,7 +6,6 @@ conventional `DATABASE_URL`), and tests build a `Settings(...)` directly instead
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +30,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes on this port (uvicorn workers). Each has its own scoring model, batcher
+    # and memory gates (sized per process); everything they must agree on is in the database.
+    workers: int = Field(1, ge=1, le=64)
     root_path: str = ""
     # Reverse proxies whose X-Forwarded-For/-Proto headers are trusted: comma-separated addresses
     # or networks (uvicorn's --forwarded-allow-ips). The client is the right-most address in
@@ -47,8 +49,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"
 
-    # Signing secret for dashboard cookies; when unset a random one is kept in data_dir so
-    # sessions survive restarts without anyone having to configure it.
+    # Signing secret for dashboard cookies; when unset a random one is generated once into the
+    # database, so sessions survive restarts and every replica signs with the same key.
     secret_key: str = ""
     cookie_secure: bool = True
     session_cookie: str = "ombro_session"
@@ -101,6 +103,25 @@ class Settings(BaseSettings):
     score_model_refresh_s: float = 2.0
     score_top_k: int = 3
 
+    # Where published model files live. Empty: data_dir/models on local disk (one server, or
+    # `serve --workers N` on one machine). "s3://bucket/prefix": an S3-compatible object store
+    # every replica shares; the endpoint comes from OMBRO_S3_ENDPOINT_URL (empty: AWS, or boto3's
+    # AWS_ENDPOINT_URL) and the credentials from boto3's usual chain (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a profile, an instance role), never from these settings.
+    model_store: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    # Downloads: streamed through the server (default: ETag/304/Range from the local cache), or,
+    # with redirect on, a 307 to a presigned URL so the bytes flow from the store (or a CDN in
+    # front of it) and not through the replicas. The presigned URL is built for
+    # OMBRO_S3_PUBLIC_ENDPOINT_URL when apps reach the store at another address than the servers.
+    model_download_redirect: bool = False
+    s3_public_endpoint_url: str = ""
+    s3_presign_expiry_s: int = 900
+    # An object without a registry row is deleted at startup only once it is this old: another
+    # replica may be between storing its upload and committing the row right now.
+    s3_orphan_grace_s: float = 3600.0
+
     # Registered on first start when the registry is empty (files that are absent are skipped);
     # the first listed model of each architecture goes on channel "stable": apps pull the int8
     # MobileNetV2, the server scores with the ResNet34 (SERVER_ARCH_PREFERENCE).
@@ -138,6 +159,16 @@ class Settings(BaseSettings):
             )
         return v
 
+    @field_validator("model_store")
+    @classmethod
+    def _model_store(cls, v: str) -> str:
+        v = v.strip()
+        if v and not (v.startswith("s3://") and v[5:].split("/", 1)[0]):
+            raise ValueError(
+                f"OMBRO_MODEL_STORE={v!r} must be empty (local disk) or s3://bucket[/prefix]"
+            )
+        return v
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -152,14 +183,15 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        """Local model files; with an object store, the uploads in progress and the cache."""
+        return self.data_dir / ("model-cache" if self.model_store else "models")
 
-    def resolved_secret_key(self) -> str:
-        if self.secret_key:
-            return self.secret_key
+    def legacy_secret_key(self) -> str | None:
+        """The key a single server generated into data_dir before keys moved to the database.
+
+        Offered as the database's key on the first start after an upgrade, so signed-in teachers
+        stay signed in; new installations generate theirs in the database
+        (`server.crud.secrets.shared_secret`), where every replica finds the same one.
+        """
         path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return (path.read_text().strip() or None) if path.is_file() else None

@@ -6,6 +6,7 @@ the same code path runs on a fresh SQLite file, a test database and production P
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
@@ -103,10 +104,46 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any fixed 64-bit number, the same in every process: PostgreSQL advisory locks are keyed by it.
+STARTUP_LOCK_KEY = 0x0_6D62_726F  # "ombro"
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Only one server process at a time runs its start-up chores on this database.
+
+    Several replicas (or `serve --workers N`) start at once against one database: two Alembic
+    runs would both see an empty schema and the second CREATE TABLE would fail, and two bundled
+    model registrations would each promote a different model. PostgreSQL: a session advisory
+    lock, released when the holder's connection ends (also when the process is killed). SQLite
+    lives on one machine, so an exclusive `flock` on a file beside the database does the same.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.startup-lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest migration (idempotent)."""
+    """Upgrade the database to the newest migration (idempotent, and safe when several
+    processes start at once: they take turns, and the later ones find the schema at head)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    with startup_lock(engine), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -122,3 +122,50 @@ def test_corrupted_active_download_falls_back_to_bundled(store, fp32_model):
     assert store.active_path() == store.bundled
     store.active_file.write_text("{not json")
     assert store.active_path() == store.bundled
+
+
+class RedirectingRegistry(FakeRegistry):
+    """A registry whose downloads answer 307 to a presigned object-store URL, like a server with
+    OMBRO_MODEL_DOWNLOAD_REDIRECT; the store serves Range and wants no bearer token."""
+
+    def __init__(self, onnx_path, version="v2", store_url="https://store.example/models/m.onnx"):
+        super().__init__(onnx_path, version)
+        self.store_url = store_url
+        self.store_requests = []
+        self.served = self.blob
+
+    def handler(self, request):
+        if request.url.path.endswith("/download"):
+            assert request.headers["authorization"] == "Bearer tok"
+            return httpx.Response(307, headers={"Location": f"{self.store_url}?X-Amz-Signature=s"})
+        if request.url.params.get("X-Amz-Signature"):
+            self.store_requests.append(dict(request.headers))
+            if "authorization" in request.headers:  # what S3 answers to two kinds of auth
+                return httpx.Response(400, text="Only one auth mechanism allowed")
+            rng = request.headers.get("range")
+            start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+            return httpx.Response(206 if rng else 200, content=self.served[start:])
+        return super().handler(request)
+
+
+@pytest.mark.parametrize("store_url", ["https://store.example/models/m.onnx",
+                                       "http://ombro.test/ombro-models/m.onnx"])
+def test_redirect_to_object_store_is_followed_without_the_token(store, fp32_model, store_url):
+    """Cross-origin (a bucket) and same-origin (a bucket behind the same proxy) alike."""
+    reg = RedirectingRegistry(fp32_model, version="v4", store_url=store_url)
+    part = store.root / "v4" / "mobilenet_v2.onnx.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(reg.blob[:1000])
+    result = updater(store, reg, token="tok").check_and_update("v1")
+    assert result.status == "updated", result.message
+    assert store.active_version() == "v4" and sha256_file(result.path) == reg.manifest["sha256"]
+    (sent,) = reg.store_requests
+    assert "authorization" not in sent and sent["range"] == "bytes=1000-"
+
+
+def test_redirected_download_is_still_checked(store, fp32_model):
+    reg = RedirectingRegistry(fp32_model, version="v5")
+    reg.served = reg.blob[:-10] + b"\x00" * 10  # the bucket holds something else
+    result = updater(store, reg, token="tok").check_and_update("v1")
+    assert result.status == "failed" and "sha256" in result.message
+    assert store.active_path() == store.bundled

@@ -106,6 +106,7 @@ class LiveServer:
     data_dir: Path
     db_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    serve_args: list[str] = field(default_factory=list)  # e.g. ["--workers", "2"]
     port: int = 0
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -114,8 +115,10 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> LiveServer:
-        self.port = free_port()
+    def start(self, timeout: float = 60.0, same_port: bool = False) -> LiveServer:
+        """Start (or restart) the server; `same_port` keeps the address a proxy points at."""
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {
             **os.environ,
             "OMBRO_DATA_DIR": str(self.data_dir),
@@ -134,7 +137,7 @@ class LiveServer:
         with open(self.log_path, "wb") as log:  # the child keeps its own handle
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
+                 "--port", str(self.port), *self.serve_args],
                 cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import pytest
 from ombro_contract.paths import REPO_ROOT
 from server import cli
 
-from .conftest import free_port
+from .conftest import LiveServer, free_port
 
 
 @pytest.mark.parametrize(
@@ -83,3 +84,46 @@ def test_python_m_server_with_only_flags_serves_healthz(tmp_path):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def worker_pids(parent: int) -> set[int]:
+    """uvicorn's worker processes (multiprocessing spawns them) under this parent."""
+    pids = set()
+    for task in os.listdir(f"/proc/{parent}/task"):
+        with open(f"/proc/{parent}/task/{task}/children") as fh:
+            pids.update(int(p) for p in fh.read().split())
+    workers = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"spawn_main" in fh.read():
+                    workers.add(pid)
+        except FileNotFoundError:
+            pass
+    return workers
+
+
+def wait_for_workers(parent: int, n: int, not_in: set[int] = frozenset(), timeout: float = 90):
+    deadline = time.monotonic() + timeout
+    while len(workers := worker_pids(parent) - not_in) < n:
+        assert time.monotonic() < deadline, f"expected {n} workers, have {worker_pids(parent)}"
+        time.sleep(0.2)
+    return workers
+
+
+@pytest.mark.slow
+def test_workers_share_one_port_and_a_killed_worker_is_replaced(db_url, tmp_path):
+    server = LiveServer(tmp_path / "data", db_url, serve_args=["--workers", "2"]).start()
+    try:
+        first = wait_for_workers(server.proc.pid, 2)
+        assert len(first) == 2
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        # The other worker keeps answering on the shared port while uvicorn starts a new one.
+        for _ in range(10):
+            assert httpx.get(f"{server.url}/readyz", timeout=10).status_code == 200
+        replaced = wait_for_workers(server.proc.pid, 2, not_in={victim})
+        assert victim not in replaced and len(replaced) == 2
+        assert httpx.get(f"{server.url}/readyz", timeout=10).json()["status"] == "ready"
+    finally:
+        server.stop()

@@ -126,3 +126,20 @@ def test_bad_cards_are_422(live_server, actors, tmp_path, defect):
             r = m.post("/models", files={"file": ("m.onnx", (tmp_path / "m.onnx").read_bytes())})
         assert r.status_code == 422, r.text
         assert r.json()["detail"]
+
+
+def test_missing_model_file_is_503_without_server_paths(live_server, actors, tmp_path):
+    """A file gone from the store is the server's problem: 503 with Retry-After, and the client
+    is not told where the server keeps its files (the log is)."""
+    maint, student = actors["maintainer"], actors["student_a"]
+    version = unique("gone-")
+    make_tiny_model(tmp_path / "g.onnx", version=version, arch=unique("arch"))
+    with live_server.client(maint.token) as m:
+        assert upload(m, tmp_path / "g.onnx").status_code == 201
+    (stored,) = (live_server.data_dir / "models").glob(f"{version}.*.onnx")
+    stored.unlink()
+    with live_server.client(student.token) as s:
+        r = s.get(f"/models/{version}/download")
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    assert "tell a maintainer" in r.json()["detail"]
+    assert str(live_server.data_dir) not in r.text

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ombro_contract.card import card_path_for
 from ombro_contract.classifier import PuppetClassifier
-from server.core.db import session_scope
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.models import ModelVersion
 from server.registry import ModelStore, UploadRejected, promote, rollback, server_model
 from server.registry.storage import publish_file
-from server.scoring import MicroBatcher
+from server.scoring import MicroBatcher, ModelProvider, NoModelError
 from tests.model_factory import make_tiny_model
 
 from .conftest import unique
@@ -64,7 +65,7 @@ def test_recover_removes_orphans_but_keeps_published(db_factory, tmp_path):
     card_path_for(orphan).write_text("{}")
     with db_factory() as s:
         removed = store.recover(s)
-    assert {p.name for p in removed} == {"abc.onnx", orphan.name, card_path_for(orphan).name}
+    assert {Path(p).name for p in removed} == {"abc.onnx", orphan.name, card_path_for(orphan).name}
     assert not orphan.exists() and not card_path_for(orphan).exists()
     assert store.path_of(row).is_file() and card_path_for(store.path_of(row)).is_file()
 
@@ -132,3 +133,23 @@ def test_micro_batcher_passes_errors_to_callers():
 
     results = asyncio.run(main())
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+def test_unloadable_server_model_is_reported_without_server_paths(fresh_db_url, tmp_path):
+    engine = make_engine(fresh_db_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    store = ModelStore(tmp_path / "models")
+    make_tiny_model(tmp_path / "m.onnx", version="r34-gone", arch="resnet34")
+    row = publish_file(store, factory, tmp_path / "m.onnx", 10 << 20)
+    with session_scope(factory) as s:
+        promote(s, "stable", "r34-gone", None)
+    provider = ModelProvider(factory, store, threads=1, refresh_s=0)
+    assert asyncio.run(provider.current()).version == "r34-gone"
+    store.path_of(row).unlink()
+    provider = ModelProvider(factory, store, threads=1, refresh_s=0)  # a fresh process
+    with pytest.raises(NoModelError) as info:
+        asyncio.run(provider.current())
+    assert "r34-gone" in str(info.value) and "server log" in str(info.value)
+    assert str(tmp_path) not in str(info.value)
+    engine.dispose()

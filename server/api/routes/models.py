@@ -3,20 +3,23 @@ signed in, so the app can update itself)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from ...core.strict_json import StrictJSONRoute
 from ...models import ChannelEvent, ModelVersion
-from ...registry import UploadRejected, current_version
+from ...registry import ModelFileUnavailable, UploadRejected, current_version
 from ...registry.channels import ChannelError, check_channel
 from ...schemas import ManifestOut, ModelOut
 from ..deps import AppContext, Ctx, CurrentUser, MaintainerUser, SessionDep
 
 router = APIRouter(tags=["models"], route_class=StrictJSONRoute)
+log = logging.getLogger(__name__)
 
 MAX_CARD_BYTES = 256 * 1024  # a real card is about 2 KB
 
@@ -152,7 +155,9 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 @router.get("/models/{version}/download", name="download_model",
-            responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 404: {}})
+            responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {},
+                       307: {"description": "download from this presigned URL (object store)"},
+                       404: {}, 503: {}})
 def download_model(version: str, request: Request, user: CurrentUser, session: SessionDep, ctx: Ctx):
     row = session.get(ModelVersion, version)
     if row is None:
@@ -162,10 +167,19 @@ def download_model(version: str, request: Request, user: CurrentUser, session: S
     headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    path = ctx.store.path_of(row)
-    if not path.is_file():
+    if ctx.settings.model_download_redirect and (url := ctx.store.presigned_url(row)):
+        # The bytes come from the store; the client sends its Range there (and checks sha256
+        # against the manifest, as it does anyway). The URL expires: never cache the redirect.
+        return RedirectResponse(url, status_code=307,
+                                headers={"ETag": etag, "Cache-Control": "no-store"})
+    try:
+        path = ctx.store.local_file(row)
+    except ModelFileUnavailable as exc:
+        # The details (paths, the bucket, which credentials to check) are for the operator's log.
+        log.error("model file unavailable: %s", exc, extra={"version": version})
         raise HTTPException(
-            503, detail=f"the file of model {version!r} is missing on the server; tell a maintainer"
-        )
+            503, detail=f"the file of model {version!r} cannot be read on the server right now; "
+            "try again later, and tell a maintainer if it persists",
+            headers={"Retry-After": "30"}) from None
     return FileResponse(path, media_type="application/octet-stream",
                         filename=f"{row.version}.onnx", headers=headers)
