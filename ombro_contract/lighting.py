@@ -92,6 +92,18 @@ def _ellipse_deviation(points: np.ndarray, ellipses: np.ndarray) -> np.ndarray:
     return np.abs(np.sqrt(u * u + v * v) - 1.0) * np.minimum(ra, rb)
 
 
+def _fit_ellipse(points: np.ndarray) -> tuple[float, float, float, float, float] | None:
+    """cv2.fitEllipse as (cx, cy, width, height, angle), or None where the points admit no
+    ellipse (collinear or repeated points make its eigen solver fail, and a camera frame must
+    never fail preprocessing)."""
+    try:
+        (cx, cy), (a, b), ang = cv2.fitEllipse(points)
+    except cv2.error:
+        return None
+    values = (cx, cy, a, b, ang)
+    return values if all(np.isfinite(values)) else None
+
+
 def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     """The spotlight's disc (uint8 mask) when the lit wall's outline shows an elliptic edge.
 
@@ -117,17 +129,20 @@ def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.nda
     steps = np.linspace(0.0, 1.0, 5)
     fits = []
     for start, span in zip(starts, spans):
-        idx = (start + (steps * span).astype(np.int64)) % n
-        (cx, cy), (a, b), ang = cv2.fitEllipse(pts[idx])
-        if 4 < a < 3 * w and 4 < b < 3 * h:
-            fits.append((cx, cy, a, b, ang))
+        idx = np.unique((start + (steps * span).astype(np.int64)) % n)
+        fit = _fit_ellipse(pts[idx]) if len(idx) == 5 else None
+        if fit is not None and 4 < fit[2] < 3 * w and 4 < fit[3] < 3 * h:
+            fits.append(fit)
     if not fits:
         return None
     inliers = _ellipse_deviation(pts, np.array(fits)) < _ELLIPSE_TOLERANCE
     best = int(np.argmax(inliers.sum(1)))
     if inliers[best].sum() < max(20, 0.4 * n):
         return None
-    (cx, cy), (a, b), ang = cv2.fitEllipse(pts[inliers[best]])
+    fit = _fit_ellipse(pts[inliers[best]])
+    if fit is None:
+        return None
+    cx, cy, a, b, ang = fit
     disc = np.zeros_like(lit)
     cv2.ellipse(disc, ((cx, cy), (a, b), ang), 1, -1)
     if cv2.countNonZero(lit & disc) < 0.95 * cv2.countNonZero(lit):
