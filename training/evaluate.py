@@ -171,7 +171,13 @@ def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> d
     return m
 
 
-def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2) -> dict:
+def with_flip(predict):
+    """Flip test-time averaging: the mean of the probabilities for the image and its mirror
+    image (a left-handed performer's puppet). Costs a second inference per frame."""
+    return lambda ims: (predict(ims) + predict([im[:, ::-1].copy() for im in ims])) / 2
+
+
+def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2, flip: bool = False) -> dict:
     """Score an exported model on a folder exactly as the app/server would run it."""
     from ombro_contract.classifier import PuppetClassifier
 
@@ -180,7 +186,7 @@ def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2) -> dict:
     def predict(rgbs):  # the wrapper takes camera-style BGR frames
         return np.stack([p.probs for p in clf.classify_batch([im[:, :, ::-1] for im in rgbs])])
 
-    return evaluate_items(predict, labelled_images(folder))
+    return evaluate_items(with_flip(predict) if flip else predict, labelled_images(folder))
 
 
 def evaluate_real_torch(model, spec: PreprocessSpec, device) -> dict | None:
@@ -239,20 +245,23 @@ def main(argv: list[str] | None = None) -> int:
                    help="folder to score (default: the real photos, or the run's val split)")
     p.add_argument("--out", type=Path, default=None, help="write metrics.json and the confusion matrix here")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--flip-tta", action="store_true",
+                   help="average each image's probabilities with its mirror image's")
     args = p.parse_args(argv)
     try:
         folder = args.data or real_shadows_dir()
         if args.model.suffix == ".onnx":
             if folder is None:
                 raise DatasetError(REAL_ABSENT + "; pass --data DIR")
-            m = evaluate_onnx(args.model, folder)
+            m = evaluate_onnx(args.model, folder, flip=args.flip_tta)
         elif args.data is None and args.model.is_dir():
             write_run_report(args.model, torch.device(args.device), gradcam_per_class=0)
             return 0
         else:
             model, ckpt = load_run_model(args.model, torch.device(args.device))
             spec = PreprocessSpec.model_validate(ckpt["spec"])
-            m = evaluate_items(lambda ims: torch_probs(model, ims, spec, args.device),
+            predict = lambda ims: torch_probs(model, ims, spec, args.device)
+            m = evaluate_items(with_flip(predict) if args.flip_tta else predict,
                                labelled_images(folder))
     except OmbroError as exc:
         print(f"error: {exc}", file=sys.stderr)

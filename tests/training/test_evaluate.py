@@ -48,3 +48,24 @@ def test_confusion_plot_is_written(tmp_path: Path):
     cm = np.eye(len(PUPPETS), dtype=int) * 3
     path = plot_confusion(cm, tmp_path / "cm.png", "test")
     assert cv2.imread(str(path)) is not None
+
+
+def test_flip_tta_averages_an_image_and_its_mirror():
+    import numpy as np
+
+    from training.evaluate import probability_metrics, with_flip
+
+    def predict(ims):  # "left" when the dark half is on the left, else "right"
+        out = []
+        for im in ims:
+            left = float(im[:, : im.shape[1] // 2].mean() < im[:, im.shape[1] // 2:].mean())
+            out.append([left, 1 - left])
+        return np.array(out)
+
+    img = np.full((4, 8, 3), 255, np.uint8)
+    img[:, :4] = 0
+    assert predict([img]).tolist() == [[1.0, 0.0]]
+    assert with_flip(predict)([img]).tolist() == [[0.5, 0.5]]
+    m = probability_metrics(np.array([0, 1]), np.array([[0.6, 0.4], [0.7, 0.3]]))
+    assert m["top3"] == 1.0 and abs(m["mean_true_prob"] - 0.45) < 1e-9
+    assert m["balanced_accuracy"] == 0.5
