@@ -19,7 +19,13 @@ import numpy as np
 
 from .card import ModelCard, load_verified
 from .errors import ContractMismatchError, NotAnOnnxModelError
-from .preprocess import PreprocessSpec, preprocess, preprocess_batch, silhouette
+from .preprocess import (
+    PreprocessSpec,
+    preprocess,
+    preprocess_batch,
+    silhouette,
+    silhouette_input,
+)
 
 Backend = Literal["onnxruntime", "opencv"]
 
@@ -82,22 +88,6 @@ class _OpenCVRunner:
         with self._lock:
             self.net.setInput(batch)
             return np.asarray(self.net.forward(), dtype=np.float32)
-
-
-def silhouette_input(mask: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
-    """The network input `preprocess` makes in silhouette mode, from the silhouette itself.
-
-    The app judges the student's shape on the same silhouette the model sees; this lets it make
-    the silhouette once per frame (the lighting step is most of the preprocessing's cost). It
-    repeats the last steps of `preprocess` (resize, broadcast, normalise); a test holds the two
-    equal to the bit for every spec, so a change there must be made here too.
-    """
-    size = (spec.input_size, spec.input_size)
-    plane = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
-    chw = np.broadcast_to(plane, (3, *plane.shape))
-    mean = np.asarray(spec.mean, np.float32).reshape(3, 1, 1)
-    std = np.asarray(spec.std, np.float32).reshape(3, 1, 1)
-    return np.ascontiguousarray((chw - mean) / std, dtype=np.float32)
 
 
 def _check_shape(path: Path, card: ModelCard, chw: list, n_out: list) -> None:

@@ -29,7 +29,8 @@ from .lighting import gray_histogram, otsu_threshold, shadow_mask
 __all__ = [
     "DEFAULT_SPEC", "IMAGENET_MEAN", "IMAGENET_STD", "LUMA_WEIGHTS_BGR", "PreprocessSpec",
     "bilinear_taps", "decode_image", "gray_histogram", "load_image", "luma", "otsu_threshold",
-    "preprocess", "preprocess_batch", "silhouette", "silhouette_image", "to_bgr",
+    "preprocess", "preprocess_batch", "silhouette", "silhouette_image", "silhouette_input",
+    "to_bgr",
 ]
 
 # OpenCV's IPP resize rounds its coordinates differently from OpenCV's own code, and only the latter
@@ -175,18 +176,29 @@ def silhouette_image(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> 
     return (silhouette(image, spec) * 255).astype(np.uint8)
 
 
-def preprocess(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
-    """One frame (any layout) to the network input: float32 (3, S, S), normalised."""
-    size = (spec.input_size, spec.input_size)
-    if spec.mode == "silhouette":
-        plane = cv2.resize(silhouette(image, spec), size, interpolation=cv2.INTER_LINEAR)
-        chw = np.broadcast_to(plane, (3, *plane.shape))
-    else:
-        rgb = cv2.cvtColor(to_bgr(image), cv2.COLOR_BGR2RGB).astype(np.float32) * (1.0 / 255.0)
-        chw = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)
+def _normalise(chw: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     mean = np.asarray(spec.mean, np.float32).reshape(3, 1, 1)
     std = np.asarray(spec.std, np.float32).reshape(3, 1, 1)
     return np.ascontiguousarray((chw - mean) / std, dtype=np.float32)
+
+
+def silhouette_input(mask: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    """The network input from a silhouette (`silhouette(frame, spec)`): resized, three
+    channels, normalised. The app computes the silhouette once per frame for both the model and
+    its shape feedback, so this is the tail of `preprocess`, not a copy of it."""
+    size = (spec.input_size, spec.input_size)
+    plane = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+    return _normalise(np.broadcast_to(plane, (3, *plane.shape)), spec)
+
+
+def preprocess(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
+    """One frame (any layout) to the network input: float32 (3, S, S), normalised."""
+    if spec.mode == "silhouette":
+        return silhouette_input(silhouette(image, spec), spec)
+    size = (spec.input_size, spec.input_size)
+    rgb = cv2.cvtColor(to_bgr(image), cv2.COLOR_BGR2RGB).astype(np.float32) * (1.0 / 255.0)
+    return _normalise(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1),
+                      spec)
 
 
 def preprocess_batch(images: Sequence[np.ndarray], spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:

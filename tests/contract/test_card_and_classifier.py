@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ombro_contract.card import card_path_for, load_verified, sha256_file, write_card
-from ombro_contract.classifier import PuppetClassifier, silhouette_input
+from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.errors import (
     CardInvalidError,
     CardMissingError,
@@ -16,7 +16,7 @@ from ombro_contract.errors import (
     NotAnOnnxModelError,
 )
 from ombro_contract.labels import PUPPETS
-from ombro_contract.preprocess import PreprocessSpec, preprocess, silhouette
+from ombro_contract.preprocess import PreprocessSpec, preprocess, silhouette, silhouette_input
 from tests.model_factory import make_tiny_model
 
 
@@ -141,8 +141,7 @@ SPECS = [
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.input_size}-{s.threshold}-{s.lighting}")
 def test_network_input_from_a_silhouette_equals_preprocess_to_the_bit(spec, scenes):
-    """`silhouette_input` repeats the tail of `preprocess`; if this fails, `preprocess` changed:
-    make the same change in `ombro_contract.classifier.silhouette_input`."""
+    """The app's silhouette-once path gives the model exactly what `preprocess` gives it."""
     for frame in scenes:
         mask = silhouette(frame, spec)
         assert np.array_equal(silhouette_input(mask, spec), preprocess(frame, spec))
