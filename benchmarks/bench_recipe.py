@@ -42,6 +42,7 @@ VARIANTS = {
     "even-noaug": {"lighting": "even", "silhouette_augment": False},
     "normalised-noaug": {"lighting": "normalised", "silhouette_augment": False},
     "normalised-aug": {"lighting": "normalised", "silhouette_augment": True},
+    "normalised-aug-shadowframe": {"lighting": "normalised", "framing": "shadow"},
     "normalised-aug-160": {"lighting": "normalised", "input_size": 160},
     "normalised-aug-224": {"lighting": "normalised", "input_size": 224},
     "rgb": {"mode": "rgb"},

@@ -64,6 +64,11 @@ class PreprocessSpec(BaseModel):
     lighting: Literal["even", "normalised"] = Field(
         "even", description="'even' wall or 'normalised' by the estimated light (spotlights)")
     dilate: int = Field(3, ge=0, le=15, description="square kernel that grows the shadow; 0: off")
+    # "frame": the whole frame goes to the network (cards written before framing existed).
+    # "shadow": a square around the shadow, so the puppet fills the input whatever its size and
+    # place in the frame, and thin ears and antlers keep more pixels.
+    framing: Literal["frame", "shadow"] = Field(
+        "frame", description="network input: the whole 'frame', or a square around the 'shadow'")
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
 
@@ -182,11 +187,50 @@ def _normalise(chw: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     return np.ascontiguousarray((chw - mean) / std, dtype=np.float32)
 
 
+SHADOW_MARGIN = 0.12  # of the shadow's box on each side, so outlines never touch the border
+MIN_SHADOW_BOX = 0.4  # of the frame height: a speck is not magnified to fill the input
+
+
+def shadow_box(mask: np.ndarray) -> tuple[int, int, int] | None:
+    """(x0, y0, side) of the square the network sees with `framing="shadow"`, or None for the
+    whole frame (no shadow to speak of). Shared by both pipelines, so they crop alike.
+
+    The box spans the shadow's middle 99 % along each axis (a speck in a corner does not
+    stretch it), grows by a margin, and is centred on the shadow; it may reach past the frame,
+    where the crop is wall.
+    """
+    h, w = mask.shape
+    shadow = mask < 0.5
+    cols = np.cumsum(shadow.sum(axis=0, dtype=np.int64))
+    total = int(cols[-1])
+    if total < 0.002 * h * w:
+        return None
+    rows = np.cumsum(shadow.sum(axis=1, dtype=np.int64))
+    lo, hi = 0.005 * total, 0.995 * total
+    x0, x1 = int(np.searchsorted(cols, lo)), int(np.searchsorted(cols, hi))
+    y0, y1 = int(np.searchsorted(rows, lo)), int(np.searchsorted(rows, hi))
+    side = max(x1 - x0 + 1, y1 - y0 + 1, MIN_SHADOW_BOX * h / (1 + 2 * SHADOW_MARGIN))
+    side = round(side * (1 + 2 * SHADOW_MARGIN))
+    return (x0 + x1 + 1 - side) // 2, (y0 + y1 + 1 - side) // 2, side
+
+
+def frame_on_shadow(mask: np.ndarray) -> np.ndarray:
+    """The square of `shadow_box` cut from the silhouette (wall where it reaches past it)."""
+    box = shadow_box(mask)
+    if box is None:
+        return mask
+    x0, y0, side = box
+    padded = cv2.copyMakeBorder(mask, side, side, side, side, cv2.BORDER_CONSTANT, value=1.0)
+    return padded[y0 + side: y0 + 2 * side, x0 + side: x0 + 2 * side]
+
+
 def silhouette_input(mask: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.ndarray:
-    """The network input from a silhouette (`silhouette(frame, spec)`): resized, three
+    """The network input from a silhouette (`silhouette(frame, spec)`): framed, resized, three
     channels, normalised. The app computes the silhouette once per frame for both the model and
     its shape feedback, so this is the tail of `preprocess`, not a copy of it."""
     size = (spec.input_size, spec.input_size)
+    if spec.framing == "shadow":
+        mask = frame_on_shadow(mask)
     plane = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
     return _normalise(np.broadcast_to(plane, (3, *plane.shape)), spec)
 

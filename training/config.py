@@ -39,6 +39,7 @@ class TrainConfig(BaseModel):
     threshold: int | Literal["otsu"] = DEFAULT_SPEC.threshold
     lighting: Literal["even", "normalised"] = DEFAULT_SPEC.lighting
     dilate: int = DEFAULT_SPEC.dilate
+    framing: Literal["frame", "shadow"] = DEFAULT_SPEC.framing
     # augmentation of the silhouette's outline after the threshold (training/transforms.py)
     silhouette_augment: bool = True
     # generated data (used when --data is absent)
@@ -62,7 +63,7 @@ class TrainConfig(BaseModel):
 
     def spec(self) -> PreprocessSpec:
         return PreprocessSpec(input_size=self.input_size, mode=self.mode, threshold=self.threshold,
-                              lighting=self.lighting, dilate=self.dilate)
+                              lighting=self.lighting, dilate=self.dilate, framing=self.framing)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TrainConfig:
@@ -99,6 +100,8 @@ class TrainConfig(BaseModel):
                        help="silhouette: one threshold over an evenly lit wall, or divide out "
                        "the light and ignore the unlit room around a spotlight")
         p.add_argument("--dilate", type=int, default=d.dilate)
+        p.add_argument("--framing", choices=["frame", "shadow"], default=d.framing,
+                       help="network input: the whole frame, or a square around the shadow")
         p.add_argument("--no-silhouette-augment", dest="silhouette_augment", action="store_false",
                        help="skip the outline augmentation after the threshold")
         p.add_argument("--synth-per-class", type=int, default=d.synth_per_class,

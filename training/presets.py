@@ -21,6 +21,7 @@ from ombro_contract.preprocess import (
     PreprocessSpec,
     bilinear_taps,
     otsu_threshold,
+    shadow_box,
 )
 
 
@@ -99,8 +100,14 @@ class ClassificationPresetEval:
         return rgb.float() * (1.0 / 255.0)
 
     def finish(self, x: torch.Tensor) -> torch.Tensor:
-        """Resize to the input size and normalise: the network input."""
+        """Frame, resize to the input size and normalise: the network input."""
         spec = self.spec
+        if spec.framing == "shadow" and x.shape[0] == 1:
+            box = shadow_box(x[0].cpu().numpy())
+            if box is not None:
+                x0, y0, side = box
+                x = F.pad(x, (side, side, side, side), value=1.0)
+                x = x[:, y0 + side: y0 + 2 * side, x0 + side: x0 + 2 * side]
         x = resize_bilinear(x, spec.input_size, spec.input_size)
         if x.shape[0] == 1:
             x = x.expand(3, -1, -1)
