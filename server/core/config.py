@@ -130,6 +130,7 @@ class Settings(BaseSettings):
         default_model_path("mobilenet_v2", "int8"),
         default_model_path("resnet34", "fp32"),
         default_model_path("mobilenet_v2", "fp32"),
+        default_model_path("resnet34", "int8"),
     ]
 
     @field_validator("data_dir")

@@ -7,28 +7,49 @@ import pytest
 from ombro_contract.card import load_verified
 from ombro_contract.paths import default_model_path, real_shadows_dir
 from training.evaluate import evaluate_onnx
+from training.synth import GENERATOR_VERSION
 
 FP32 = default_model_path("mobilenet_v2", "fp32")
 INT8 = default_model_path("mobilenet_v2", "int8")
+R34 = default_model_path("resnet34", "fp32")
+SHIPPED = [INT8, FP32, R34]
 
 
-def test_shipped_cards_carry_val_and_real_scores_and_provenance():
-    fp32, int8 = load_verified(FP32), load_verified(INT8)  # checksum + contract
-    for card in (fp32, int8):
-        assert card.metrics["val_top1"] >= 0.9
-        assert "real_top1" in card.metrics
-        assert "generated shadows" in card.dataset and "train" in card.dataset
-        assert card.training_commit
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_card_carries_val_real_scores_and_provenance(path):
+    card = load_verified(path)  # checksum + contract
+    m = card.metrics
+    assert m["val_top1"] >= 0.9
+    for key in ("real_top1", "real_top3", "real_mean_true_prob"):
+        assert 0.0 <= m[key] <= 1.0, key
+    assert m["real_top3"] >= m["real_top1"]
+    # trained on the generator this checkout ships, so a new generator means new models
+    assert m["generator_version"] == GENERATOR_VERSION
+    assert "generated shadows" in card.dataset and "train" in card.dataset
+    assert card.training_commit
+
+
+def test_int8_is_within_a_point_of_fp32_and_preprocesses_alike():
+    fp32, int8 = load_verified(FP32), load_verified(INT8)
     assert fp32.quantization == "fp32" and int8.quantization == "int8"
     assert fp32.metrics["onnx_parity_max_abs_diff"] <= 1e-4
     assert fp32.metrics["val_top1"] - int8.metrics["val_top1"] <= 0.01
     assert fp32.preprocess == int8.preprocess
 
 
+def test_server_model_is_at_least_as_good_on_real_photos_as_the_app_model():
+    """The server scores with the ResNet34 because it is the most accurate; keep it so."""
+    app, server = load_verified(INT8).metrics, load_verified(R34).metrics
+    assert server["real_top1"] >= app["real_top1"]
+    assert server["real_top3"] >= app["real_top3"]
+
+
 @pytest.mark.skipif(real_shadows_dir() is None, reason="../shared/real-shadows is absent")
-def test_real_photo_score_in_the_card_is_reproducible():
-    card = load_verified(INT8)
-    m = evaluate_onnx(INT8, real_shadows_dir())
+@pytest.mark.parametrize("path", [INT8, R34], ids=lambda p: p.name)
+def test_real_photo_score_in_the_card_is_reproducible(path):
+    card = load_verified(path)
+    m = evaluate_onnx(path, real_shadows_dir())
     assert m["top1"] == pytest.approx(card.metrics["real_top1"], abs=1e-4)
+    assert m["top3"] == pytest.approx(card.metrics["real_top3"], abs=1e-4)
     assert {f["true"]: f["pred"] for f in m["files"]} == {
         k: v["pred"] for k, v in card.metrics["real_per_class"].items()}
