@@ -100,13 +100,20 @@ def get_current_user(
     ctx: Ctx,
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
-    """The caller, from a bearer token or (for the dashboard) the session cookie."""
+    """The caller, from a bearer token or (for the dashboard) the session cookie.
+
+    The lookup's read transaction ends here, so its pooled connection goes back to the pool
+    before the route runs. Otherwise every request in flight pins a connection while it waits
+    for a decode slot or the model, and when the requests outnumber the pool, the one waiting
+    to read which model is current can never get one (seen: 16 concurrent /score requests on
+    SQLite's pool of 15 stalled for the pool's 30 s timeout).
+    """
     if bearer:
         row = crud.resolve_token(session, bearer, kind="bearer")
         if row is None:
             raise _unauthorized("the access token is invalid, expired or revoked: sign in again")
         request.state.token = bearer
-        return row.user
+        return _released(session, row.user)
     cookie = request.cookies.get(ctx.settings.session_cookie)
     # The dashboard cookie may read the API, never change it: a browser attaches cookies to
     # cross-site form posts too, and API routes carry no CSRF token (the dashboard's forms do).
@@ -114,8 +121,15 @@ def get_current_user(
         row = crud.resolve_token(session, cookie, kind="session")
         if row is not None:
             request.state.token = cookie
-            return row.user
+            return _released(session, row.user)
     raise _unauthorized("not signed in: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+
+
+def _released(session: Session, user: User) -> User:
+    """End the (read-only) transaction: the connection returns to the pool, `user` stays loaded
+    (the sessionmaker does not expire on commit) and the route's own queries begin anew."""
+    session.commit()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
