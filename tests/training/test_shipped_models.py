@@ -12,7 +12,8 @@ from training.synth import GENERATOR_VERSION
 FP32 = default_model_path("mobilenet_v2", "fp32")
 INT8 = default_model_path("mobilenet_v2", "int8")
 R34 = default_model_path("resnet34", "fp32")
-SHIPPED = [INT8, FP32, R34]
+R34_INT8 = default_model_path("resnet34", "int8")
+SHIPPED = [INT8, FP32, R34, R34_INT8]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
