@@ -6,8 +6,8 @@
 Starts a fresh `python -m server serve` (SQLite in a temporary folder, so it registers the
 bundled models exactly as a new installation does), creates a maintainer, signs in, posts
 every photo to `POST /api/v1/score` and prints top-1, top-3 and balanced accuracy with each
-photo's answer. The folder holds `<puppet>.<ext>` files or `<puppet>/` sub-folders, as
-`training/evaluate.py` reads them. Nothing here imports torch.
+photo's answer. The folder is read by `training.evaluate.labelled_images` (`<puppet>.<ext>`
+files or `<puppet>/` sub-folders), so this and `training/evaluate.py` score the same photos.
 """
 
 from __future__ import annotations
@@ -27,22 +27,12 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import real_shadows_dir
+from training.evaluate import labelled_images
 
-SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 PASSWORD = "judge-password-1"
-
-
-def labelled_files(folder: Path) -> list[tuple[Path, str]]:
-    items = []
-    for p in sorted(folder.rglob("*")):
-        if p.suffix.lower() not in SUFFIXES:
-            continue
-        label = p.parent.name if p.parent != folder else p.stem.split("_")[0]
-        if label.lower() in PUPPETS:
-            items.append((p, label.lower()))
-    return items
 
 
 def free_port() -> int:
@@ -60,9 +50,10 @@ def main() -> int:
     if folder is None:
         print("no photos: pass --data DIR (../shared/real-shadows is absent)", file=sys.stderr)
         return 2
-    items = labelled_files(Path(folder))
-    if not items:
-        print(f"{folder} holds no <puppet>.png files or <puppet>/ folders", file=sys.stderr)
+    try:
+        items = [(path, PUPPETS[t]) for path, t in labelled_images(Path(folder))]
+    except OmbroError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="ombro-judge-"))
     env = {**os.environ, "OMBRO_DATA_DIR": str(data_dir), "JUDGE_PW": PASSWORD}
