@@ -92,9 +92,9 @@ def sample_proportions(rng: np.random.Generator) -> Proportions:
     return Proportions(
         scale=1.0,
         finger_length=float(rng.uniform(0.8, 0.98) if child else rng.uniform(0.9, 1.15)),
-        finger_width=float(rng.uniform(1.0, 1.35) if child else rng.uniform(0.8, 1.25)),
+        finger_width=float(rng.uniform(1.0, 1.4) if child else rng.uniform(0.85, 1.3)),
         palm_width=float(rng.uniform(0.95, 1.15) if child else rng.uniform(0.85, 1.12)),
-        forearm_width=float(rng.uniform(0.7, 1.0) if child else rng.uniform(0.85, 1.35)),
+        forearm_width=float(rng.uniform(0.75, 1.1) if child else rng.uniform(0.95, 1.5)),
         sleeve=sleeve,
         sleeve_width=float(rng.uniform(1.3, 2.0)),
     )
@@ -104,7 +104,7 @@ def sample_placement(rng: np.random.Generator) -> Placement:
     """Real frames are framed on the puppet at any tilt of the phone, often cropping the forearm,
     an ear or the nose at the frame border."""
     return Placement(
-        fill=float(rng.uniform(0.5, 1.05)),
+        fill=float(rng.uniform(0.55, 1.1)),
         dx=float(rng.normal(0.0, 0.1)),
         dy=float(rng.normal(0.0, 0.09)),
         angle=float(rng.uniform(-30.0, 30.0) if rng.random() < 0.6 else rng.normal(0.0, 8.0)),

@@ -27,7 +27,7 @@ from .poses import FORMS, POSES, PuppetPose
 from .raster import bounds, draw_labels, draw_mask, similarity
 from .scene import Photo, photograph, sample_scene
 
-SPOT_FRACTION = 0.45  # frames lit by a spotlight disc in a dark room
+SPOT_FRACTION = 0.35  # frames lit by a spotlight disc in a dark room
 
 
 def frame_size(size: int) -> tuple[int, int]:
@@ -164,7 +164,7 @@ def sample_pose(puppet: str | None, rng: np.random.Generator,
     props = sample_proportions(rng)
     placement = sample_placement(rng)
     if compact:
-        placement = replace(placement, fill=placement.fill * 0.65, dx=placement.dx * 0.6,
+        placement = replace(placement, fill=placement.fill * 0.8, dx=placement.dx * 0.6,
                             dy=placement.dy * 0.6)
     if puppet is None:
         kind = rng.random()
