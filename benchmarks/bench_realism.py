@@ -30,8 +30,8 @@ import numpy as np
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec, load_image, silhouette
-from training.synth import GENERATOR_VERSION
 from training.shadowgen.render import render_photo
+from training.synth import GENERATOR_VERSION
 
 SPEC = PreprocessSpec(lighting="normalised")
 COLUMNS = ("frame share", "solidity", "thickness")

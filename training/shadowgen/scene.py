@@ -101,7 +101,7 @@ def sample_scene(rng: np.random.Generator, focus: tuple[float, float, float, flo
     return Scene(
         albedo=albedo, light=light, ambient=ambient,
         # Real hands sit between a finite lamp and the wall, so most shadows are a little fatter
-        # than the hand (measured on the shared photos: limbs ~16 % thicker than generator 3.0's).
+        # than the hand (the shared photos' limbs are ~15 % thicker than generator 3.0.0 drew).
         spread=float(0.0 if rng.random() < 0.3 else rng.uniform(0.002, 0.022)),
         brightness=float(rng.uniform(0.62, 1.0)), opacity=opacity, softness=softness,
         spot=spot, gradient=gradient, texture_seed=int(rng.integers(2**31)),
