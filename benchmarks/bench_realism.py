@@ -3,8 +3,8 @@
     python benchmarks/bench_realism.py --n 40
 
 A model trained on thin, small shadows meets fat, frame-filling ones on a student's wall. For
-each puppet this takes the contract's silhouette (normalised lighting, as the shipped models
-see it) of the real photo in ../shared/real-shadows and of `--n` generated frames, keeps the
+each puppet this takes `training.shadowgen.realism.shape_stats` (on the contract's silhouette,
+as the shipped models see it) of the real photo in ../shared/real-shadows and of `--n` generated frames, keeps the
 largest shadow, and prints side by side: its share of the frame, its solidity (area over convex
 hull: how blocky the shape is) and its mean limb thickness (twice the mean distance to the
 outline, as a fraction of the frame width). The last line gives the generated/real ratio of the
@@ -24,31 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2
 import numpy as np
 
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import real_shadows_dir
-from ombro_contract.preprocess import PreprocessSpec, load_image, silhouette
+from ombro_contract.preprocess import load_image
+from training.shadowgen.realism import COLUMNS, shape_stats
 from training.shadowgen.render import render_photo
 from training.synth import GENERATOR_VERSION
-
-SPEC = PreprocessSpec(lighting="normalised")
-COLUMNS = ("frame share", "solidity", "thickness")
-
-
-def shape_stats(image: np.ndarray) -> tuple[float, float, float] | None:
-    """(frame share, solidity, thickness) of the largest shadow, or None without one."""
-    shadow = (silhouette(image, SPEC) < 0.5).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(shadow)
-    if n < 2:
-        return None
-    blob = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
-    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.contourArea(cv2.convexHull(max(contours, key=cv2.contourArea)))
-    inside = cv2.distanceTransform(blob, cv2.DIST_L2, 3)[blob > 0]
-    return (float(blob.mean()), float(blob.sum() / max(hull, 1.0)),
-            float(2 * inside.mean() / blob.shape[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
