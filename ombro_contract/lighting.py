@@ -26,6 +26,8 @@ against the generator's true masks in `benchmarks/bench_silhouette.py`.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -101,7 +103,7 @@ def _fit_ellipse(points: np.ndarray) -> tuple[float, float, float, float, float]
     except cv2.error:
         return None
     values = (cx, cy, a, b, ang)
-    return values if all(np.isfinite(values)) else None
+    return values if all(map(math.isfinite, values)) else None
 
 
 def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
@@ -127,10 +129,13 @@ def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.nda
     starts = rng.integers(0, n, _RANSAC_ITERATIONS)
     spans = rng.uniform(0.25, 1.0, _RANSAC_ITERATIONS) * (n - 1)
     steps = np.linspace(0.0, 1.0, 5)
+    # All samples at once (this runs on every camera frame): sorted rows, and only rows of five
+    # distinct points are fitted.
+    idx = np.sort((starts[:, None] + (steps[None, :] * spans[:, None]).astype(np.int64)) % n, axis=1)
+    distinct = (np.diff(idx, axis=1) > 0).all(axis=1)
     fits = []
-    for start, span in zip(starts, spans):
-        idx = np.unique((start + (steps * span).astype(np.int64)) % n)
-        fit = _fit_ellipse(pts[idx]) if len(idx) == 5 else None
+    for sample in pts[idx[distinct]]:
+        fit = _fit_ellipse(sample)
         if fit is not None and 4 < fit[2] < 3 * w and 4 < fit[3] < 3 * h:
             fits.append(fit)
     if not fits:
