@@ -9,7 +9,9 @@ a fresh database and the model the server would score with (models/resnet34.onnx
 else the bundled MobileNetV2 int8), and drives it with `wrk` (one wrk thread: it needs a few
 percent of one core, where Python's httpx needed a whole one and ran out before the server):
 
-- scoring: POST /api/v1/score with a 640x480 camera-frame JPEG, micro-batching on and off;
+- scoring: POST /api/v1/score with a 640x480 camera-frame JPEG, micro-batching on and off, and
+  with the server's default ensemble (the model averaged with `--ensemble-with`, the bundled
+  MobileNetV2 int8);
 - attempt sync: POST /api/v1/attempts, batches of `--attempts-per-batch` new attempts (fresh
   UUIDs in every request, so each one is a real INSERT);
 - dashboard reads: GET /api/v1/classes/{id}/mastery, the teacher's heat map, for a class of 25
@@ -230,7 +232,7 @@ def seed_class(factory, students: int = 25, attempts_each: int = 150) -> tuple[s
 
 
 def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
-                with_sync_and_download: bool) -> list[Result]:
+                with_sync_and_download: bool, ensemble_with: Path | None = None) -> list[Result]:
     data = Path(tempfile.mkdtemp(prefix=f"ombro-w{workers}-", dir=workdir))
     db_url = args.database_url or f"sqlite:///{data / 'bench.sqlite3'}"
     engine = make_engine(db_url)
@@ -241,7 +243,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
     teacher, class_id = seed_class(make_sessionmaker(engine)) if with_sync_and_download else ("", 0)
     engine.dispose()
     env = {
-        "OMBRO_BUNDLED_MODELS": json.dumps([str(model)]),
+        "OMBRO_BUNDLED_MODELS": json.dumps([str(m) for m in (model, ensemble_with) if m]),
         "OMBRO_SCORE_BATCHING": str(batching).lower(),
         "OMBRO_SCORE_THREADS": str(args.threads),
         "OMBRO_SCORE_MODEL_REFRESH_S": "60",
@@ -258,8 +260,10 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
         warm_up(f"{server.url}/api/v1/score", score_env, args, workdir)
         load = load_avg()
         raw = run_wrk(f"{server.url}/api/v1/score", WRK_POST_FILE, score_env, args, workdir)
-        results.append(to_result("score", "Ombro", workers,
-                                 "batching on" if batching else "batching off", raw, load,
+        detail = "batching on" if batching else "batching off"
+        if ensemble_with is not None:
+            detail += f", averaged with {ensemble_with.name}"
+        results.append(to_result("score", "Ombro", workers, detail, raw, load,
                                  mean_batch(server.url)))
         if with_sync_and_download:
             for per_batch in args.attempts_per_batch:
@@ -359,6 +363,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--database-url", default="",
                    help="empty: a fresh SQLite file per run; or a PostgreSQL URL")
     p.add_argument("--no-anchor", action="store_true", help="skip the torch-eager anchor")
+    p.add_argument("--ensemble-with", type=Path, default=default_model_path("mobilenet_v2", "int8"),
+                   help="also score with this model averaged in (the server's default ensemble); "
+                   "'' to skip")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = p.parse_args(argv)
     args.attempts_per_batch = [int(n) for n in args.attempts_per_batch.split(",")]
@@ -381,6 +388,10 @@ def main(argv: list[str] | None = None) -> None:
             for batching in (True, False):
                 print(f"== Ombro, {n} process(es), batching {'on' if batching else 'off'}", flush=True)
                 results += bench_ombro(n, batching, model, args, workdir, batching)
+            partner = args.ensemble_with
+            if partner and str(partner) not in ("", ".") and partner.exists() and partner != model:
+                print(f"== Ombro, {n} process(es), batching on, averaged with {partner.name}", flush=True)
+                results += bench_ombro(n, True, model, args, workdir, False, ensemble_with=partner)
             if not args.no_anchor:
                 print(f"== anchor, {n} process(es)", flush=True)
                 results.append(bench_anchor(n, model, args, workdir))

@@ -82,7 +82,7 @@ def main() -> int:
                 r = c.post("/score", files={"image": (path.name, path.read_bytes())})
                 r.raise_for_status()
                 out = r.json()
-                version = out["model_version"]
+                version = " + ".join(out.get("models") or [out["model_version"]])
                 ranked = [t["label"] for t in out["top_k"]]
                 hits += ranked[0] == label
                 top3 += label in ranked[:3]

@@ -211,4 +211,6 @@ class ScoreItem(BaseModel):
 
 class ScoreOut(BaseModel):
     top_k: list[ScoreItem]
-    model_version: str
+    model_version: str = Field(description="the primary model (the best architecture's)")
+    models: list[str] = Field(description="every model whose probabilities were averaged, "
+                              "primary first")

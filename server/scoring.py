@@ -1,4 +1,10 @@
-"""Server-side scoring: the current server model and a micro-batcher in front of it.
+"""Server-side scoring: the current server models and a micro-batcher in front of them.
+
+The server scores with an ensemble: the stable model of every server architecture (ResNet34
+first, then MobileNetV2), their probabilities averaged. The two architectures err on different
+real photos (docs/training.md: on the 15 shared photos the ResNet34 gets 10, the MobileNetV2 9,
+their average 12), and the MobileNetV2 int8 adds under a tenth of the ResNet34's compute. With
+`OMBRO_SCORE_ENSEMBLE=false` the best architecture scores alone.
 
 Concurrent `/score` requests are queued; one worker task takes up to `max_batch` of them (waiting
 at most `max_wait_ms` after the first) and makes a single onnxruntime call for the whole batch.
@@ -23,7 +29,7 @@ from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.errors import ModelContractError
 
 from .models import ModelVersion
-from .registry import ModelStore, server_model
+from .registry import ModelStore, server_model, server_models
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +55,54 @@ def load_classifier(store: ModelStore, row: ModelVersion, threads: int) -> Puppe
     return clf
 
 
-class ModelProvider:
-    """The classifier for the stable server model, reloaded when the channel pointer moves.
+class Ensemble:
+    """Several classifiers that read the same input and whose probabilities are averaged.
 
-    Every process asks the database at most every `refresh_s` seconds which model is on stable,
+    Members share one preprocessing spec and one label list (the provider checks), so a photo is
+    preprocessed once for all of them. The first member is the primary: its version is the
+    `model_version` a score reports, as it was when one model scored alone.
+    """
+
+    def __init__(self, members: list[PuppetClassifier]):
+        if not members:
+            raise ValueError("an ensemble needs at least one classifier")
+        self.members = list(members)
+
+    @property
+    def primary(self) -> PuppetClassifier:
+        return self.members[0]
+
+    @property
+    def spec(self):
+        return self.primary.spec
+
+    @property
+    def classes(self) -> list[str]:
+        return self.primary.classes
+
+    @property
+    def version(self) -> str:
+        return self.primary.version
+
+    @property
+    def versions(self) -> list[str]:
+        return [m.version for m in self.members]
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Mean probabilities (N, classes) of the members for a preprocessed batch."""
+        if len(self.members) == 1:
+            return self.primary.run(batch)
+        return np.mean([m.run(batch) for m in self.members], axis=0)
+
+
+class ModelProvider:
+    """The scoring ensemble of the stable models, reloaded when a channel pointer moves.
+
+    Every process asks the database at most every `refresh_s` seconds which models are on stable,
     so a promote or rollback on any replica reaches every replica within `refresh_s` plus the
     time to fetch (object store) and load the new model; until then the old one keeps scoring.
+    The primary (best architecture) must load, or /score answers 503; another member that cannot
+    be loaded, or that reads a different input, is left out (logged once) and the rest score.
     """
 
     def __init__(
@@ -64,27 +112,23 @@ class ModelProvider:
         threads: int,
         refresh_s: float,
         on_load: Callable[[str], None] = lambda version: None,
+        ensemble: bool = True,
     ):
         self._factory, self._store, self._on_load = factory, store, on_load
-        self._threads, self._refresh_s = threads, refresh_s
-        self._clf: PuppetClassifier | None = None
+        self._threads, self._refresh_s, self._ensemble = threads, refresh_s, ensemble
+        self._clf: Ensemble | None = None
         self._checked = 0.0
+        self._left_out: set[str] = set()
         self._lock = asyncio.Lock()
 
     @property
-    def loaded(self) -> PuppetClassifier | None:
+    def loaded(self) -> Ensemble | None:
         return self._clf
 
-    def _resolve(self) -> PuppetClassifier | None:
-        with self._factory() as session:
-            row = server_model(session)
-        if row is None:
-            return None
-        if self._clf is not None and self._clf.version == row.version:
-            return self._clf
+    def _load_primary(self, row: ModelVersion) -> PuppetClassifier:
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
         try:
-            clf = load_classifier(self._store, row, self._threads)
+            return load_classifier(self._store, row, self._threads)
         except (ModelContractError, OSError) as exc:
             # The registry row exists but its file is gone or damaged: the server's fault, but
             # one a maintainer fixes, so /score says so (503) instead of crashing (500).
@@ -94,10 +138,45 @@ class ModelProvider:
                 f"the stable model {row.version} cannot be loaded on the server; a maintainer "
                 "must check the server log, or publish and promote a model again"
             ) from None
-        self._on_load(clf.version)
+
+    def _load_member(self, row: ModelVersion, primary: PuppetClassifier) -> PuppetClassifier | None:
+        if row.version in self._left_out:
+            return None
+        log.info("loading server model", extra={"version": row.version, "arch": row.arch})
+        try:
+            clf = load_classifier(self._store, row, self._threads)
+        except (ModelContractError, OSError) as exc:
+            log.error("server model %s cannot be loaded, scoring without it: %s", row.version, exc)
+            self._left_out.add(row.version)
+            return None
+        if clf.spec != primary.spec or clf.classes != primary.classes:
+            log.warning("server model %s reads another input or label list than %s; scoring "
+                        "without it", row.version, primary.version)
+            self._left_out.add(row.version)
+            return None
         return clf
 
-    async def current(self) -> PuppetClassifier:
+    def _resolve(self) -> Ensemble | None:
+        with self._factory() as session:
+            rows = server_models(session) if self._ensemble else [server_model(session)]
+        rows = [r for r in rows if r is not None]
+        if not rows:
+            return None
+        current = {m.version: m for m in self._clf.members} if self._clf is not None else {}
+        wanted = [r.version for r in rows if r.version not in self._left_out or r is rows[0]]
+        if self._clf is not None and self._clf.versions == wanted:
+            return self._clf
+        primary = current.get(rows[0].version) or self._load_primary(rows[0])
+        members = [primary]
+        for row in rows[1:]:
+            clf = current.get(row.version) or self._load_member(row, primary)
+            if clf is not None:
+                members.append(clf)
+        if self._clf is None or self._clf.version != primary.version:
+            self._on_load(primary.version)
+        return Ensemble(members)
+
+    async def current(self) -> Ensemble:
         now = time.monotonic()
         if self._clf is None or now - self._checked > self._refresh_s:
             async with self._lock:
@@ -114,7 +193,7 @@ class ModelProvider:
 
 @dataclass
 class _Job:
-    clf: PuppetClassifier
+    clf: Ensemble | PuppetClassifier
     tensor: np.ndarray
     future: asyncio.Future
 
@@ -141,7 +220,7 @@ class MicroBatcher:
                 pass
             self._worker = None
 
-    async def submit(self, clf: PuppetClassifier, tensor: np.ndarray) -> np.ndarray:
+    async def submit(self, clf: Ensemble | PuppetClassifier, tensor: np.ndarray) -> np.ndarray:
         """Probabilities for one preprocessed (3, S, S) input."""
         if not self.enabled or self._queue is None:
             self._observe(1)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .channels import ChannelError, current_version, history, promote, rollback, server_model
+from .channels import (
+    ChannelError,
+    current_version,
+    history,
+    promote,
+    rollback,
+    server_model,
+    server_models,
+)
 from .storage import ModelFileUnavailable, ModelStore
 from .validation import UploadRejected, validate_model
 
@@ -52,5 +60,6 @@ __all__ = [
     "promote",
     "rollback",
     "server_model",
+    "server_models",
     "validate_model",
 ]

@@ -108,3 +108,9 @@ def server_model(session: Session, channel: str = "stable") -> ModelVersion | No
         if model is not None:
             return model
     return None
+
+
+def server_models(session: Session, channel: str = "stable") -> list[ModelVersion]:
+    """The channel's model of every server architecture, best first: the scoring ensemble."""
+    models = (current_version(session, channel, arch) for arch in SERVER_ARCH_PREFERENCE)
+    return [m for m in models if m is not None]

@@ -10,6 +10,7 @@ import pytest
 
 from ombro_contract.card import card_path_for
 from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.preprocess import DEFAULT_SPEC
 from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.models import ModelVersion
 from server.registry import ModelStore, UploadRejected, promote, rollback, server_model
@@ -152,4 +153,51 @@ def test_unloadable_server_model_is_reported_without_server_paths(fresh_db_url, 
         asyncio.run(provider.current())
     assert "r34-gone" in str(info.value) and "server log" in str(info.value)
     assert str(tmp_path) not in str(info.value)
+    engine.dispose()
+
+
+def _stable(store, factory, tmp_path, version, arch, **kw):
+    make_tiny_model(tmp_path / f"{version}.onnx", version=version, arch=arch, **kw)
+    row = publish_file(store, factory, tmp_path / f"{version}.onnx", 10 << 20)
+    with session_scope(factory) as s:
+        promote(s, "stable", version, None)
+    return row
+
+
+def test_scoring_averages_the_stable_model_of_each_architecture(fresh_db_url, tmp_path):
+    engine = make_engine(fresh_db_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    store = ModelStore(tmp_path / "models")
+    r34 = _stable(store, factory, tmp_path, "r34-a", "resnet34", seed=1)
+    mnv2 = _stable(store, factory, tmp_path, "mnv2-a", "mobilenet_v2", seed=2)
+    ensemble = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0).current())
+    assert ensemble.versions == ["r34-a", "mnv2-a"] and ensemble.version == "r34-a"
+    x = np.random.default_rng(0).normal(size=(4, *ensemble.spec.input_shape)).astype(np.float32)
+    alone = [PuppetClassifier.from_path(store.path_of(row)).run(x) for row in (r34, mnv2)]
+    assert not np.allclose(alone[0], alone[1])  # two different models, so the mean says something
+    np.testing.assert_allclose(ensemble.run(x), (alone[0] + alone[1]) / 2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ensemble.run(x).sum(axis=1), 1.0, rtol=1e-5)
+
+    solo = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0, ensemble=False).current())
+    assert solo.versions == ["r34-a"]
+    np.testing.assert_allclose(solo.run(x), alone[0], rtol=1e-6)
+    engine.dispose()
+
+
+def test_a_member_that_cannot_score_is_left_out_and_the_primary_scores(fresh_db_url, tmp_path):
+    engine = make_engine(fresh_db_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    store = ModelStore(tmp_path / "models")
+    _stable(store, factory, tmp_path, "r34-b", "resnet34")
+    other = DEFAULT_SPEC.model_copy(update={"input_size": 64})
+    _stable(store, factory, tmp_path, "mnv2-64px", "mobilenet_v2", spec=other)
+    provider = ModelProvider(factory, store, threads=1, refresh_s=0)
+    assert asyncio.run(provider.current()).versions == ["r34-b"]  # reads another input size
+    gone = _stable(store, factory, tmp_path, "mnv2-gone", "mobilenet_v2", seed=3)
+    store.path_of(gone).unlink()
+    assert asyncio.run(provider.current()).versions == ["r34-b"]  # its file is missing
+    _stable(store, factory, tmp_path, "mnv2-ok", "mobilenet_v2", seed=4)
+    assert asyncio.run(provider.current()).versions == ["r34-b", "mnv2-ok"]  # a new promote
     engine.dispose()

@@ -38,6 +38,7 @@ async def readyz(ctx: Ctx) -> JSONResponse:
         "status": "ready" if db_ok else "not ready",
         "database": db_detail,
         "score_model": model.version if model else None,
+        "score_models": model.versions if model else [],
     }
     return JSONResponse(body, status_code=200 if db_ok else 503)
 
