@@ -125,7 +125,7 @@ class ModelProvider:
     def loaded(self) -> Ensemble | None:
         return self._clf
 
-    def _load_primary(self, row: ModelVersion) -> PuppetClassifier:
+    def _load(self, row: ModelVersion) -> PuppetClassifier:
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
         try:
             return load_classifier(self._store, row, self._threads)
@@ -140,20 +140,20 @@ class ModelProvider:
             ) from None
 
     def _load_member(self, row: ModelVersion, primary: PuppetClassifier) -> PuppetClassifier | None:
+        """Another architecture's model, or None (remembered) when it cannot join the primary."""
         if row.version in self._left_out:
             return None
-        log.info("loading server model", extra={"version": row.version, "arch": row.arch})
         try:
-            clf = load_classifier(self._store, row, self._threads)
-        except (ModelContractError, OSError) as exc:
-            log.error("server model %s cannot be loaded, scoring without it: %s", row.version, exc)
+            clf = self._load(row)
+        except NoModelError:
+            clf = None
+        if clf is not None and (clf.spec != primary.spec or clf.classes != primary.classes):
+            log.warning("server model %s reads another input or label list than %s",
+                        row.version, primary.version)
+            clf = None
+        if clf is None:
+            log.warning("scoring without %s", row.version)
             self._left_out.add(row.version)
-            return None
-        if clf.spec != primary.spec or clf.classes != primary.classes:
-            log.warning("server model %s reads another input or label list than %s; scoring "
-                        "without it", row.version, primary.version)
-            self._left_out.add(row.version)
-            return None
         return clf
 
     def _resolve(self) -> Ensemble | None:
@@ -166,7 +166,7 @@ class ModelProvider:
         wanted = [r.version for r in rows if r.version not in self._left_out or r is rows[0]]
         if self._clf is not None and self._clf.versions == wanted:
             return self._clf
-        primary = current.get(rows[0].version) or self._load_primary(rows[0])
+        primary = current.get(rows[0].version) or self._load(rows[0])
         members = [primary]
         for row in rows[1:]:
             clf = current.get(row.version) or self._load_member(row, primary)
