@@ -21,7 +21,12 @@ from tests.model_factory import make_tiny_model
 from .conftest import unique
 
 
-def test_publish_writes_file_then_row(db_factory, tmp_path):
+def test_publish_writes_file_then_row(fresh_db_url, tmp_path):
+    # Its own database: promoting a ResNet34 whose file lives in this test's folder onto the
+    # session database's stable channel would make every live server after it unable to score.
+    engine = make_engine(fresh_db_url)
+    migrate(engine)
+    db_factory = make_sessionmaker(engine)
     store = ModelStore(tmp_path / "models")
     version = unique("store-")
     make_tiny_model(tmp_path / "src.onnx", version=version, arch="resnet34")
@@ -34,6 +39,7 @@ def test_publish_writes_file_then_row(db_factory, tmp_path):
     with session_scope(db_factory) as s:
         promote(s, "stable", version, None)
         assert server_model(s).version == version  # resnet34 is preferred for scoring
+    engine.dispose()
 
 
 def test_rejected_upload_leaves_nothing(db_factory, tmp_path):
