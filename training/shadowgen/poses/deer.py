@@ -72,4 +72,27 @@ FORMS = (
         },
         weight=0.7,
     ),
+    PuppetPose(
+        name="two hands, antler hand upright with straight fingers spread tall",
+        source="5-Minute Crafts; puppet-forms.md (deer, two hands)",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-10, side="left", roll=35, wrist_flex=40,
+                     wrist_dev=-25, forearm_length=3.0,
+                     fingers=fingers(index=Finger(12, 5, 10, 10), little=Finger(-20, 5, 10, 10)),
+                     thumb=Thumb(azimuth=50, elevation=20, mcp=40, ip=40)),
+            HandPose(wrist=(-0.2, 0.35), direction=95, side="left", roll=20, wrist_dev=15,
+                     forearm_length=3.0,
+                     fingers={"index": Finger(-30, 0, 5, 5), "middle": Finger(-10, 0, 5, 5),
+                              "ring": Finger(10, 0, 5, 5), "little": Finger(30, 0, 5, 5)},
+                     thumb=Thumb(azimuth=45, elevation=5, mcp=0, ip=5)),
+        ),
+        parts={
+            "0.*": "head",
+            "0.forearm": "neck",
+            "1.*": "antlers",
+            "1.palm": "head",
+            "1.forearm": "arm",
+        },
+        weight=1.2,
+    ),
 )

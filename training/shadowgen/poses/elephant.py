@@ -58,4 +58,20 @@ FORMS = (
         },
         weight=0.8,
     ),
+    PuppetPose(
+        name="hand from above, index and middle fingers straight out as a long level trunk",
+        source="puppet-forms.md (elephant); variant seen in real photos",
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-10, side="right", roll=60, wrist_dev=-35,
+                     forearm_length=3.5,
+                     fingers={"index": Finger(0, -10, 5, 5), "middle": Finger(0, -10, 5, 5),
+                              "ring": Finger(5, 75, 20, 10), "little": Finger(10, 85, 60, 20)},
+                     thumb=Thumb(azimuth=10, elevation=5, mcp=10, ip=10)),
+        ),
+        parts={
+            "0.index": "trunk", "0.middle": "trunk",
+            "0.ring": "tusks", "0.little": "legs", "0.thumb": "legs",
+        },
+        weight=1.2,
+    ),
 )
