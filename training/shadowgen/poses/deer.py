@@ -2,15 +2,18 @@
 
 from .common import Finger, HandPose, PuppetPose, Thumb, fingers
 
+# One hand in profile, fingers together, thumb tucked: the head of the two-hand forms.
+_PROFILE_HEAD = HandPose(wrist=(0.0, 0.0), direction=-10, side="left", roll=35, wrist_flex=40,
+                         wrist_dev=-25, forearm_length=3.0,
+                         fingers=fingers(index=Finger(12, 5, 10, 10), little=Finger(-20, 5, 10, 10)),
+                         thumb=Thumb(azimuth=50, elevation=20, mcp=40, ip=40))
+
 FORMS = (
     PuppetPose(
         name="two hands, profile head and spread hand as antlers",
         source="5-Minute Crafts; puppet-forms.md (deer, two hands)",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-10, side="left", roll=35, wrist_flex=40,
-                     wrist_dev=-25, forearm_length=3.0,
-                     fingers=fingers(index=Finger(12, 5, 10, 10), little=Finger(-20, 5, 10, 10)),
-                     thumb=Thumb(azimuth=50, elevation=20, mcp=40, ip=40)),
+            _PROFILE_HEAD,
             HandPose(wrist=(-0.1, 0.3), direction=95, side="left", roll=25, wrist_dev=25,
                      forearm_length=3.0,
                      fingers={"index": Finger(-35, 5, 30, 20), "middle": Finger(-12, 5, 30, 20),
@@ -76,10 +79,7 @@ FORMS = (
         name="two hands, antler hand upright with straight fingers spread tall",
         source="5-Minute Crafts; puppet-forms.md (deer, two hands)",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-10, side="left", roll=35, wrist_flex=40,
-                     wrist_dev=-25, forearm_length=3.0,
-                     fingers=fingers(index=Finger(12, 5, 10, 10), little=Finger(-20, 5, 10, 10)),
-                     thumb=Thumb(azimuth=50, elevation=20, mcp=40, ip=40)),
+            _PROFILE_HEAD,
             HandPose(wrist=(-0.2, 0.35), direction=95, side="left", roll=20, wrist_dev=15,
                      forearm_length=3.0,
                      fingers={"index": Finger(-30, 0, 5, 5), "middle": Finger(-10, 0, 5, 5),
