@@ -7,6 +7,13 @@ _PROFILE_HEAD = HandPose(wrist=(0.0, 0.0), direction=-10, side="left", roll=35, 
                          wrist_dev=-25, forearm_length=3.0,
                          fingers=fingers(index=Finger(12, 5, 10, 10), little=Finger(-20, 5, 10, 10)),
                          thumb=Thumb(azimuth=50, elevation=20, mcp=40, ip=40))
+_TWO_HAND_PARTS = {
+    "0.*": "head",
+    "0.forearm": "neck",
+    "1.*": "antlers",
+    "1.palm": "head",
+    "1.forearm": "arm",
+}
 
 FORMS = (
     PuppetPose(
@@ -22,13 +29,7 @@ FORMS = (
         ),
         howto="Point one hand forward, fingers together and thumb tucked in: the deer's head. "
         "Stand the other hand up behind it with all fingers spread wide: the antlers.",
-        parts={
-            "0.*": "head",
-            "0.forearm": "neck",
-            "1.*": "antlers",
-            "1.palm": "head",
-            "1.forearm": "arm",
-        },
+        parts=_TWO_HAND_PARTS,
         weight=1.5,
     ),
     PuppetPose(
@@ -86,13 +87,7 @@ FORMS = (
                               "ring": Finger(10, 0, 5, 5), "little": Finger(30, 0, 5, 5)},
                      thumb=Thumb(azimuth=45, elevation=5, mcp=0, ip=5)),
         ),
-        parts={
-            "0.*": "head",
-            "0.forearm": "neck",
-            "1.*": "antlers",
-            "1.palm": "head",
-            "1.forearm": "arm",
-        },
+        parts=_TWO_HAND_PARTS,
         weight=1.2,
     ),
 )

@@ -2,6 +2,16 @@
 
 from .common import Finger, HandPose, PuppetPose, Thumb, fingers
 
+# Every form: two fingers up as the ears, the folded ones as the snout, the forearm the neck.
+_PARTS = {
+    "0.index": "ears",
+    "0.middle": "ears",
+    "0.ring": "snout",
+    "0.little": "snout",
+    "0.thumb": "jaw",
+    "0.forearm": "neck",
+}
+
 FORMS = (
     PuppetPose(
         name="upright forearm neck, two fingers up as ears",
@@ -16,14 +26,7 @@ FORMS = (
         howto="Hold your forearm up tall: it is the llama's long neck. Point the index and middle "
         "fingers straight up as the ears. Fold the ring and little fingers forward as the nose "
         "and put the thumb under them as the mouth.",
-        parts={
-            "0.index": "ears",
-            "0.middle": "ears",
-            "0.ring": "snout",
-            "0.little": "snout",
-            "0.thumb": "jaw",
-            "0.forearm": "neck",
-        },
+        parts=_PARTS,
         weight=1.5,
     ),
     PuppetPose(
@@ -36,14 +39,7 @@ FORMS = (
                                      ring=Finger(-5, 80, 15, 10), little=Finger(-10, 80, 20, 10)),
                      thumb=Thumb(azimuth=15, elevation=65, mcp=10, ip=10)),
         ),
-        parts={
-            "0.index": "ears",
-            "0.middle": "ears",
-            "0.ring": "snout",
-            "0.little": "snout",
-            "0.thumb": "jaw",
-            "0.forearm": "neck",
-        },
+        parts=_PARTS,
         weight=1.0,
     ),
     PuppetPose(
@@ -56,14 +52,7 @@ FORMS = (
                                      ring=Finger(-5, 75, 70, 35), little=Finger(-10, 75, 75, 35)),
                      thumb=Thumb(azimuth=15, elevation=50, mcp=25, ip=20)),
         ),
-        parts={
-            "0.index": "ears",
-            "0.middle": "ears",
-            "0.ring": "snout",
-            "0.little": "snout",
-            "0.thumb": "jaw",
-            "0.forearm": "neck",
-        },
+        parts=_PARTS,
         weight=0.8,
     ),
     PuppetPose(
@@ -75,15 +64,7 @@ FORMS = (
                                      ring=Finger(-5, 85, 45, 30), little=Finger(-10, 85, 50, 30)),
                      thumb=Thumb(azimuth=5, elevation=40, mcp=10, ip=10)),
         ),
-        parts={
-            "0.index": "ears",
-            "0.middle": "ears",
-            "0.ring": "snout",
-            "0.little": "snout",
-            "0.thumb": "jaw",
-            "0.palm": "head",
-            "0.forearm": "neck",
-        },
+        parts={**_PARTS, "0.palm": "head"},
         weight=1.5,
     ),
     PuppetPose(
@@ -96,15 +77,7 @@ FORMS = (
                                      ring=Finger(-5, 80, 30, 20), little=Finger(-10, 85, 35, 20)),
                      thumb=Thumb(azimuth=0, elevation=50, mcp=10, ip=10)),
         ),
-        parts={
-            "0.index": "ears",
-            "0.middle": "ears",
-            "0.ring": "snout",
-            "0.little": "snout",
-            "0.thumb": "jaw",
-            "0.palm": "head",
-            "0.forearm": "neck",
-        },
+        parts={**_PARTS, "0.palm": "head"},
         weight=1.0,
     ),
 )
