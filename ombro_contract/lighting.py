@@ -26,6 +26,7 @@ against the generator's true masks in `benchmarks/bench_silhouette.py`.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -106,6 +107,24 @@ def _fit_ellipse(points: np.ndarray) -> tuple[float, float, float, float, float]
     return values if all(map(math.isfinite, values)) else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _ransac_samples(n: int) -> np.ndarray:
+    """Index rows (five each) into `n` outline points for the spotlight's RANSAC.
+
+    Same frame, same answer: the samples come from a fixed seed, so they depend on `n` alone and
+    are worked out once per `n` (making the generator cost more than the fits on every camera
+    frame). Sorted rows, and only rows of five distinct points, which `fitEllipse` needs.
+    """
+    rng = np.random.default_rng(0)
+    starts = rng.integers(0, n, _RANSAC_ITERATIONS)
+    spans = rng.uniform(0.25, 1.0, _RANSAC_ITERATIONS) * (n - 1)
+    steps = np.linspace(0.0, 1.0, 5)
+    idx = np.sort((starts[:, None] + (steps[None, :] * spans[:, None]).astype(np.int64)) % n, axis=1)
+    rows = idx[(np.diff(idx, axis=1) > 0).all(axis=1)]
+    rows.flags.writeable = False  # shared by every later frame with as many points
+    return rows
+
+
 def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     """The spotlight's disc (uint8 mask) when the lit wall's outline shows an elliptic edge.
 
@@ -124,17 +143,8 @@ def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.nda
     n = len(pts)
     if n < 20:
         return None
-    # Same frame, same answer: the samples come from a fixed seed.
-    rng = np.random.default_rng(0)
-    starts = rng.integers(0, n, _RANSAC_ITERATIONS)
-    spans = rng.uniform(0.25, 1.0, _RANSAC_ITERATIONS) * (n - 1)
-    steps = np.linspace(0.0, 1.0, 5)
-    # All samples at once (this runs on every camera frame): sorted rows, and only rows of five
-    # distinct points are fitted.
-    idx = np.sort((starts[:, None] + (steps[None, :] * spans[:, None]).astype(np.int64)) % n, axis=1)
-    distinct = (np.diff(idx, axis=1) > 0).all(axis=1)
     fits = []
-    for sample in pts[idx[distinct]]:
+    for sample in pts[_ransac_samples(n)]:
         fit = _fit_ellipse(sample)
         if fit is not None and 4 < fit[2] < 3 * w and 4 < fit[3] < 3 * h:
             fits.append(fit)

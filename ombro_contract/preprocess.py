@@ -166,7 +166,10 @@ def silhouette(image: np.ndarray, spec: PreprocessSpec = DEFAULT_SPEC) -> np.nda
     large camera frames.
     """
     bgr = to_bgr(image).astype(np.float32)
-    small = cv2.resize(bgr, spec.silhouette_size, interpolation=cv2.INTER_LINEAR)
+    # A frame already at mask size (the app asks the camera for it) skips the resize: cv2 would
+    # only copy it.
+    small = bgr if bgr.shape[1::-1] == tuple(spec.silhouette_size) else cv2.resize(
+        bgr, spec.silhouette_size, interpolation=cv2.INTER_LINEAR)
     mask = (~shadow_mask(luma(small), spec.threshold, spec.lighting)).astype(np.float32)
     if spec.dilate > 1:
         # Grow the shadow (a min filter on the wall-is-1 mask) so thin fingers and soft edges

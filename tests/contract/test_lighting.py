@@ -105,3 +105,25 @@ def test_degenerate_outlines_never_fail_preprocessing():
             gray = cv2.GaussianBlur(gray, (0, 0), float(rng.uniform(0.5, 6)))
         mask = shadow_mask(gray, "otsu", "normalised")
         assert mask.shape == gray.shape and mask.dtype == bool
+
+
+@pytest.mark.parametrize("n", [20, 57, 400])
+def test_ransac_samples_are_five_distinct_sorted_points_and_shared(n):
+    from ombro_contract.lighting import _ransac_samples
+
+    rows = _ransac_samples(n)
+    assert rows.ndim == 2 and rows.shape[1] == 5 and len(rows) > 0
+    assert (np.diff(rows, axis=1) > 0).all() and rows.min() >= 0 and rows.max() < n
+    assert _ransac_samples(n) is rows  # worked out once per outline length
+    with pytest.raises(ValueError):
+        rows[0, 0] = 1  # a shared table: no frame may change it for the next
+
+
+def test_frame_at_mask_size_gives_the_same_silhouette_as_a_resized_one():
+    rng = np.random.default_rng(11)
+    frame = cv2.resize(render_photo("swan", rng, 320, lighting="spot").image, (320, 240))
+    spec = PreprocessSpec(lighting="normalised")
+    big = cv2.resize(frame, (640, 480), interpolation=cv2.INTER_NEAREST)
+    # Nearest-neighbour 2x then bilinear 0.5x lands on the same pixel values (up to float
+    # rounding), so the skipped resize must not change the mask.
+    assert np.mean(silhouette(frame, spec) != silhouette(big, spec)) < 0.002
