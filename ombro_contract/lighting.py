@@ -112,8 +112,8 @@ def _ransac_samples(n: int) -> np.ndarray:
     """Index rows (five each) into `n` outline points for the spotlight's RANSAC.
 
     Same frame, same answer: the samples come from a fixed seed, so they depend on `n` alone and
-    are worked out once per `n` (making the generator cost more than the fits on every camera
-    frame). Sorted rows, and only rows of five distinct points, which `fitEllipse` needs.
+    are worked out once per `n` (seeding a generator on every camera frame cost more than the
+    fits). Sorted rows, and only rows of five distinct points, which `fitEllipse` needs.
     """
     rng = np.random.default_rng(0)
     starts = rng.integers(0, n, _RANSAC_ITERATIONS)
