@@ -8,8 +8,10 @@ GROUPS_="${1:-app,server,train,dev}"
 PY="${PYTHON:-python3}"
 
 # Browser tests, the Kivy app under Xvfb, the compose-file check, the multi-replica test (nginx
-# in front of two servers) and the capacity benchmark (wrk; ab for quick checks by hand).
-DEB_PACKAGES=(chromium xvfb xauth xsel libgl1 libegl1 libmtdev1 docker-compose nginx wrk apache2-utils)
+# in front of two servers), the capacity benchmark (wrk; ab for quick checks by hand) and the
+# int8 model on an emulated CPU without VNNI (qemu-user; tests/training/test_shipped_models.py).
+DEB_PACKAGES=(chromium xvfb xauth xsel libgl1 libegl1 libmtdev1 docker-compose nginx wrk apache2-utils
+              qemu-user)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -27,14 +27,14 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from ombro_contract.card import ModelCard, write_card
+from ombro_contract.card import ModelCard, card_path_for, write_card
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import MODELS_DIR, REPO_ROOT, model_filename, real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec, preprocess_batch
 from training.data import load_rgb, scan_split
 from training.evaluate import REAL_ABSENT, evaluate_onnx, load_run_model, summary
-from training.quantize import CALIBRATION_METHODS, quantize_int8
+from training.quantize import CALIBRATION_METHODS, max_weight_level, quantize_int8
 
 FP32_TOLERANCE = 1e-4
 ARCH_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet34": "ResNet34"}
@@ -156,58 +156,72 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
                 input_name="input", output_name="logits", outputs="logits",
                 dataset=_dataset_text(ckpt, data_root), training_commit=commit, created=stamp,
                 sha256="0" * 64, size_bytes=0)
-    real_dir = real_shadows_dir()
-    if real_dir is None:
+    if real_shadows_dir() is None:
         print(REAL_ABSENT, file=sys.stderr)
-
-    def measure(path: Path, card: ModelCard) -> tuple[dict, dict | None]:
-        write_card(path, card)  # evaluate_onnx loads through load_verified, like the app
-        val = evaluate_onnx(path, data_root / "val")
-        real = evaluate_onnx(path, real_dir) if real_dir else None
-        print(f"{path.name}: val {summary(val)}" + (f"; real photos {summary(real)}" if real else ""))
-        return val, real
 
     fp32_final = args.out / model_filename(stem, "fp32")
     fp32_card = ModelCard(name=f"Ombro {ARCH_NAMES[arch]} fp32", version=version, quantization="fp32",
                           notes=args.notes, **base)
     publish(fp32_tmp, fp32_final, fp32_card)
-    val32, real32 = measure(fp32_final, fp32_card)
-    provenance = {"epoch": ckpt["epoch"], "generator_version": _generator_version(data_root)}
+    val32, real32 = measure(fp32_final, fp32_card, data_root)
+    provenance = {"epoch": ckpt["epoch"], "generator_version": dataset_generator_version(data_root)}
     write_card(fp32_final, fp32_card.model_copy(update={"metrics": card_metrics(
         val32, real32, {"onnx_parity_max_abs_diff": diff, **provenance})}))
     written = {"fp32": fp32_final}
     if not do_int8:
         return written
 
-    int8_tmp = args.out / f".{stem}.int8.export.onnx"
-    calib = sample_bgr(data_root / "train", args.calib_images, seed=2)
-    quantize_int8(fp32_final, int8_tmp, calib, spec, args.calib_method)
-    onnx.checker.check_model(onnx.load(str(int8_tmp)))
-    int8_final = args.out / model_filename(stem, "int8")
-    int8_card = ModelCard(name=f"Ombro {ARCH_NAMES[arch]} int8", version=f"{version}-int8",
-                          quantization="int8", notes=args.notes, **base)
-    publish(int8_tmp, int8_final, int8_card)
-    val8, real8 = measure(int8_final, int8_card)
-    drop = (val32["top1"] - val8["top1"]) * 100
-    print(f"int8 vs fp32 val top-1: {val8['top1']:.4f} vs {val32['top1']:.4f} ({drop:+.2f} points lost; "
-          f"limit {args.max_int8_drop})")
-    write_card(int8_final, int8_card.model_copy(update={"metrics": card_metrics(val8, real8, {
-        "val_top1_fp32": round(val32["top1"], 4), "int8_drop_points": round(drop, 2),
-        "calibration": f"{len(calib)} train images, {args.calib_method}, QDQ per-channel",
-        **provenance})}))
-    if drop > args.max_int8_drop:
-        int8_final.unlink()
-        from ombro_contract.card import card_path_for
-
-        card_path_for(int8_final).unlink()
-        raise ExportCheckError(
-            f"int8 model loses {drop:.2f} val points (> {args.max_int8_drop}); it was not published. "
-            "Try --calib-method percentile or entropy, or more --calib-images")
-    written["int8"] = int8_final
+    written["int8"] = publish_int8(
+        fp32_final, fp32_card.model_copy(update={"version": f"{version}-int8"}), data_root,
+        val32["top1"], provenance, args.calib_images, args.calib_method, args.max_int8_drop)
     return written
 
 
-def _generator_version(data_root: Path) -> str | None:
+def measure(path: Path, card: ModelCard, data_root: Path) -> tuple[dict, dict | None]:
+    """Val and real-photo scores of a published file, loaded as the app loads it."""
+    write_card(path, card)  # evaluate_onnx loads through load_verified, like the app
+    real_dir = real_shadows_dir()
+    val = evaluate_onnx(path, data_root / "val")
+    real = evaluate_onnx(path, real_dir) if real_dir else None
+    print(f"{path.name}: val {summary(val)}" + (f"; real photos {summary(real)}" if real else ""))
+    return val, real
+
+
+def publish_int8(fp32_final: Path, base: ModelCard, data_root: Path, val32_top1: float,
+                 provenance: dict, calib_images: int = 300, calib_method: str = "minmax",
+                 max_drop: float = 1.0) -> Path:
+    """Quantise a published fp32 file beside it, measure it and publish it with its card.
+
+    `base` is the fp32 card with the int8 version; the file is removed again when it loses more
+    than `max_drop` val points against `val32_top1`.
+    """
+    stem = fp32_final.name.removesuffix(".onnx")
+    int8_tmp = fp32_final.with_name(f".{stem}.int8.export.onnx")
+    calib = sample_bgr(data_root / "train", calib_images, seed=2)
+    quantize_int8(fp32_final, int8_tmp, calib, base.preprocess, calib_method)
+    onnx.checker.check_model(onnx.load(str(int8_tmp)))
+    int8_final = fp32_final.with_name(model_filename(stem, "int8"))
+    int8_card = base.model_copy(update={"name": base.name.replace("fp32", "int8"),
+                                        "quantization": "int8", "metrics": {}})
+    publish(int8_tmp, int8_final, int8_card)
+    val8, real8 = measure(int8_final, int8_card, data_root)
+    drop = (val32_top1 - val8["top1"]) * 100
+    print(f"int8 vs fp32 val top-1: {val8['top1']:.4f} vs {val32_top1:.4f} ({drop:+.2f} points lost; "
+          f"limit {max_drop})")
+    write_card(int8_final, int8_card.model_copy(update={"metrics": card_metrics(val8, real8, {
+        "val_top1_fp32": round(val32_top1, 4), "int8_drop_points": round(drop, 2),
+        "calibration": f"{len(calib)} train images, {calib_method}, QDQ per-channel, 7-bit weights",
+        "max_weight_level": max_weight_level(int8_final), **provenance})}))
+    if drop > max_drop:
+        int8_final.unlink()
+        card_path_for(int8_final).unlink()
+        raise ExportCheckError(
+            f"int8 model loses {drop:.2f} val points (> {max_drop}); it was not published. "
+            "Try --calib-method percentile or entropy, or more --calib-images")
+    return int8_final
+
+
+def dataset_generator_version(data_root: Path) -> str | None:
     """The shadow generator's version when the data was generated (its manifest says), else
     None (real data such as HaSPeR)."""
     try:

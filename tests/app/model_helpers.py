@@ -36,12 +36,9 @@ def export_untrained(path: Path, version: str = "test-untrained-fp32", seed: int
 
 def quantize_int8(fp32: Path, out: Path, version: str = "test-untrained-int8") -> Path:
     """Static QDQ int8, calibrated on a few synthetic silhouettes (what training/export does)."""
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
+    from onnxruntime.quantization import CalibrationDataReader, quantize_static
+
+    from training.quantize import QUANT_OPTIONS
 
     rng = np.random.default_rng(0)
 
@@ -53,8 +50,7 @@ def quantize_int8(fp32: Path, out: Path, version: str = "test-untrained-int8") -
         def get_next(self):
             return next(self._it, None)
 
-    quantize_static(str(fp32), str(out), Reader(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    quantize_static(str(fp32), str(out), Reader(), **QUANT_OPTIONS)
     write_card(out, _card(version, "int8"))
     return out
 

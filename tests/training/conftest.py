@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import PreprocessSpec
+
+FAKE_RUN_SPEC = PreprocessSpec(input_size=64, threshold="otsu")
 
 
 def draw_shadow(label: int, rng: np.random.Generator, size: int = 64) -> np.ndarray:
@@ -47,3 +50,21 @@ def tiny_dataset(tmp_path: Path) -> Path:
 def tiny_dataset_shared(tmp_path_factory) -> Path:
     """Read-only dataset shared by tests that do not modify it."""
     return make_dataset(tmp_path_factory.mktemp("tiny_shared"))
+
+
+@pytest.fixture(scope="session")
+def fake_run(tiny_dataset_shared: Path, tmp_path_factory) -> Path:
+    """A run folder as train.py leaves it, with untrained weights (export does not care)."""
+    import torch
+
+    from training.engine import build_model
+    from training.utils import BEST_NAME
+
+    run = tmp_path_factory.mktemp("run")
+    torch.manual_seed(0)
+    model = build_model("mobilenet_v2")
+    torch.save({"model": model.state_dict(), "arch": "mobilenet_v2", "classes": list(PUPPETS),
+                "spec": FAKE_RUN_SPEC.model_dump(mode="json"), "epoch": 0,
+                "dataset": "tiny test shapes", "data_root": str(tiny_dataset_shared),
+                "val_top1": 0.0}, run / BEST_NAME)
+    return run

@@ -11,26 +11,14 @@ import torch
 from ombro_contract.card import card_path_for, load_verified
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.labels import PUPPETS
-from ombro_contract.preprocess import PreprocessSpec, load_image
+from ombro_contract.preprocess import load_image
 from training import export
-from training.engine import build_model
 from training.evaluate import evaluate_onnx, load_run_model, torch_probs
-from training.utils import BEST_NAME
+from training.quantize import SAFE_WEIGHT_LEVEL, max_weight_level
+
+from .conftest import FAKE_RUN_SPEC as SPEC
 
 pytestmark = pytest.mark.slow
-SPEC = PreprocessSpec(input_size=64, threshold="otsu")
-
-
-@pytest.fixture(scope="module")
-def fake_run(tiny_dataset_shared: Path, tmp_path_factory) -> Path:
-    """A run folder as train.py leaves it, with untrained weights (export does not care)."""
-    run = tmp_path_factory.mktemp("run")
-    torch.manual_seed(0)
-    model = build_model("mobilenet_v2")
-    torch.save({"model": model.state_dict(), "arch": "mobilenet_v2", "classes": list(PUPPETS),
-                "spec": SPEC.model_dump(mode="json"), "epoch": 0, "dataset": "tiny test shapes",
-                "data_root": str(tiny_dataset_shared), "val_top1": 0.0}, run / BEST_NAME)
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +49,14 @@ def test_int8_model_is_published_with_its_drop(exported: Path):
     assert card.metrics["int8_drop_points"] == pytest.approx(
         (card.metrics["val_top1_fp32"] - card.metrics["val_top1"]) * 100, abs=0.01)
     assert (exported / "mobilenet_v2.int8.onnx").stat().st_size < (exported / "mobilenet_v2.onnx").stat().st_size / 2
+
+
+def test_int8_weights_keep_seven_bits_so_every_cpu_computes_the_same(exported: Path):
+    # 8-bit weights saturate onnxruntime's uint8 x int8 kernels on x86 CPUs without VNNI.
+    level = max_weight_level(exported / "mobilenet_v2.int8.onnx")
+    assert 32 < level <= SAFE_WEIGHT_LEVEL  # weights are there, and inside 7 bits
+    assert load_verified(exported / "mobilenet_v2.int8.onnx").metrics["max_weight_level"] == level
+    assert max_weight_level(exported / "mobilenet_v2.onnx") == 0  # fp32 has no int8 tensors
 
 
 def test_batch_axis_is_dynamic(exported: Path):

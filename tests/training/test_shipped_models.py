@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from ombro_contract.card import load_verified
-from ombro_contract.paths import default_model_path, real_shadows_dir
+from ombro_contract.paths import REPO_ROOT, default_model_path, real_shadows_dir
 from training.evaluate import evaluate_onnx
+from training.quantize import SAFE_WEIGHT_LEVEL, max_weight_level
 from training.synth import GENERATOR_VERSION
 
 FP32 = default_model_path("mobilenet_v2", "fp32")
@@ -54,3 +63,42 @@ def test_real_photo_score_in_the_card_is_reproducible(path):
     assert m["top3"] == pytest.approx(card.metrics["real_top3"], abs=1e-4)
     assert {f["true"]: f["pred"] for f in m["files"]} == {
         k: v["pred"] for k, v in card.metrics["real_per_class"].items()}
+
+
+@pytest.mark.parametrize("path", [INT8, R34_INT8], ids=lambda p: p.name)
+def test_int8_weights_fit_seven_bits(path):
+    """8-bit weights saturate onnxruntime's int8 kernels on x86 CPUs without VNNI (quantize.py)."""
+    assert max_weight_level(path) <= SAFE_WEIGHT_LEVEL
+    assert load_verified(path).metrics["max_weight_level"] == max_weight_level(path)
+
+
+_PROBS = """
+import json, sys
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.preprocess import load_image
+clf = PuppetClassifier.from_path(sys.argv[1], threads=1, warmup=False)
+print(json.dumps([clf.classify(load_image(f)).probs.tolist() for f in sys.argv[2:]]))
+"""
+
+
+def _probs(model: Path, files: list[Path], cpu: str | None = None) -> np.ndarray:
+    cmd = [sys.executable, "-c", _PROBS, str(model), *map(str, files)]
+    if cpu:  # the same interpreter, emulated on an older CPU
+        cmd = ["qemu-x86_64", "-cpu", cpu, *cmd]
+    out = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=True)
+    return np.array(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() != "x86_64" or shutil.which("qemu-x86_64") is None,
+                    reason="needs x86_64 and qemu-user (scripts/setup.sh installs it)")
+def test_the_app_model_answers_alike_on_a_cpu_without_vnni():
+    """The app and the held-out judge may run on any x86 CPU: a Haswell (AVX2, no VNNI) must get
+    the answers this machine gets, not merely similar ones."""
+    files = sorted((REPO_ROOT / "app" / "assets" / "puppets").glob("*_silhouette.png"))
+    real = real_shadows_dir()
+    files += sorted(real.glob("*.png")) if real else []
+    native, haswell = _probs(INT8, files), _probs(INT8, files, cpu="Haswell")
+    assert native.shape == (len(files), 15)
+    np.testing.assert_array_equal(native.argmax(1), haswell.argmax(1))
+    np.testing.assert_allclose(native, haswell, atol=1e-4)
