@@ -57,3 +57,38 @@ def make_tiny_model(path: Path, version: str = "test-tiny-1", classes=PUPPETS,
     from ombro_contract.card import load_verified  # the card written is the one a loader sees
 
     return load_verified(path, classes=tuple(classes))
+
+
+def make_tiny_int8_model(path: Path, level: int, version: str = "test-tiny-int8") -> ModelCard:
+    """The tiny classifier with QDQ int8 weights whose largest |level| is `level` (the registry
+    refuses 8-bit weight levels above 64: `ombro_contract.int8`)."""
+    rng = np.random.default_rng(0)
+    q = rng.integers(-level, level + 1, (len(PUPPETS), 3)).astype(np.int8)
+    q[0, 0] = level
+    s = DEFAULT_SPEC.input_size
+    graph = helper.make_graph(
+        [
+            helper.make_node("DequantizeLinear", ["Wq", "Ws", "Wz"], ["W"]),
+            helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
+            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
+            helper.make_node("Gemm", ["flat", "W", "B"], ["logits"], transB=1),
+        ],
+        "tiny_int8_puppet_classifier",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, s, s])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(PUPPETS)])],
+        initializer=[numpy_helper.from_array(q, "Wq"),
+                     numpy_helper.from_array(np.float32(0.02), "Ws"),
+                     numpy_helper.from_array(np.int8(0), "Wz"),
+                     numpy_helper.from_array(np.zeros(len(PUPPETS), np.float32), "B")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    card = ModelCard(
+        name="tiny int8 test model", version=version, arch="mobilenet_v2", classes=list(PUPPETS),
+        preprocess=DEFAULT_SPEC, input_shape=DEFAULT_SPEC.input_shape, quantization="int8",
+        dataset="none (test fixture)", sha256="0" * 64, size_bytes=0,
+    )
+    write_card(path, card)
+    return card

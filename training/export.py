@@ -29,12 +29,13 @@ import torch
 
 from ombro_contract.card import ModelCard, card_path_for, write_card
 from ombro_contract.errors import OmbroError
+from ombro_contract.int8 import max_weight_level
 from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import MODELS_DIR, REPO_ROOT, model_filename, real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec, preprocess_batch
 from training.data import load_rgb, scan_split
 from training.evaluate import REAL_ABSENT, evaluate_onnx, load_run_model, summary
-from training.quantize import CALIBRATION_METHODS, max_weight_level, quantize_int8
+from training.quantize import CALIBRATION_METHODS, quantize_int8
 
 FP32_TOLERANCE = 1e-4
 ARCH_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet34": "ResNet34"}

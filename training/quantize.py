@@ -9,7 +9,7 @@ products into a saturating 16-bit sum: full 8-bit weights overflow it (255 x 127
 so the same model gave different answers on different machines. Measured on the shipped
 MobileNetV2 under `qemu-x86_64 -cpu Haswell`: 9/15 real photos instead of 11/15, mean p(true)
 0.376 instead of 0.494. With 7-bit weights (|w| <= 64) no pair can overflow and every CPU
-computes the same integers; `max_weight_level` checks a file for it.
+computes the same integers; `ombro_contract.int8.max_weight_level` checks a file for it.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-import onnx
-from onnx import numpy_helper
 from onnxruntime.quantization import (
     CalibrationDataReader,
     CalibrationMethod,
@@ -37,8 +35,6 @@ QUANT_OPTIONS = {
     "quant_format": QuantFormat.QDQ, "per_channel": True, "reduce_range": True,
     "activation_type": QuantType.QUInt8, "weight_type": QuantType.QInt8,
 }
-# The largest int8 weight level that cannot saturate a pair of uint8 x int8 products in 16 bits.
-SAFE_WEIGHT_LEVEL = 64
 
 CALIBRATION_METHODS = {
     "minmax": CalibrationMethod.MinMax,
@@ -85,13 +81,3 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calib_images: Sequence[np.nd
         prepared.unlink(missing_ok=True)
     return int8_path
 
-
-def max_weight_level(model_path: Path) -> int:
-    """The largest |level| among the int8 tensors of a quantised model (0 when it has none).
-
-    Above `SAFE_WEIGHT_LEVEL` the model's answers depend on the CPU it runs on (module docstring).
-    """
-    model = onnx.load(str(model_path))
-    levels = [int(np.abs(numpy_helper.to_array(t).astype(np.int16)).max(initial=0))
-              for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8]
-    return max(levels, default=0)

@@ -2,8 +2,9 @@
 
 Checks, cheapest first: the card parses and matches the contract (labels, input shape); the bytes
 are an ONNX protobuf at all (else 415); the ONNX checker passes; onnxruntime loads it and its
-input/output shapes match the card; a few reference images run through the shared preprocessing
-in one batch and give finite probabilities over the 15 classes.
+input/output shapes match the card; an int8 model keeps its weights within 7 bits (else its
+answers depend on the CPU: `ombro_contract.int8`); a few reference images run through the shared
+preprocessing in one batch and give finite probabilities over the 15 classes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from ombro_contract.card import ModelCard, parse_card
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.errors import ModelContractError
+from ombro_contract.int8 import SAFE_WEIGHT_LEVEL, max_weight_level
 from ombro_contract.labels import NUM_CLASSES
 from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import load_image
@@ -107,6 +109,14 @@ def validate_model(onnx_path: Path) -> PuppetClassifier:
         clf = PuppetClassifier.from_path(onnx_path, threads=1, warmup=False)
     except ModelContractError as exc:
         raise UploadRejected(422, str(exc)) from None
+    level = max_weight_level(onnx_path)
+    if level > SAFE_WEIGHT_LEVEL:
+        raise UploadRejected(
+            422, f"the model's int8 weights use 8 bits (level {level} > {SAFE_WEIGHT_LEVEL}): on x86 "
+            "CPUs without VNNI onnxruntime saturates them, so it would answer differently on "
+            "different machines; re-quantise it with python training/requantize.py MODEL.onnx "
+            "--data DIR (7-bit weights)"
+        )
     frames = reference_images()
     try:
         probs = clf.classify_batch(frames)

@@ -16,7 +16,7 @@ from server.models import ModelVersion
 from server.registry import ModelStore, UploadRejected, promote, rollback, server_model
 from server.registry.storage import publish_file
 from server.scoring import MicroBatcher, ModelProvider, NoModelError
-from tests.model_factory import make_tiny_model
+from tests.model_factory import make_tiny_int8_model, make_tiny_model
 
 from .conftest import unique
 
@@ -49,6 +49,20 @@ def test_rejected_upload_leaves_nothing(db_factory, tmp_path):
         publish_file(store, db_factory, tmp_path / "ten.onnx", 10 << 20)
     assert info.value.status == 422
     assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+def test_int8_weights_beyond_seven_bits_are_refused(db_factory, tmp_path):
+    # Such a file answers differently on x86 CPUs without VNNI (ombro_contract.int8).
+    store = ModelStore(tmp_path / "models")
+    make_tiny_int8_model(tmp_path / "eight.onnx", level=127, version=unique("int8-8bit-"))
+    with pytest.raises(UploadRejected) as info:
+        publish_file(store, db_factory, tmp_path / "eight.onnx", 10 << 20)
+    assert info.value.status == 422
+    assert "level 127 > 64" in info.value.detail and "training/requantize.py" in info.value.detail
+    assert [p for p in store.root.rglob("*") if p.is_file()] == []
+    version = unique("int8-7bit-")
+    make_tiny_int8_model(tmp_path / "seven.onnx", level=64, version=version)
+    assert publish_file(store, db_factory, tmp_path / "seven.onnx", 10 << 20).version == version
 
 
 def test_size_limit_is_413(db_factory, tmp_path):

@@ -10,11 +10,11 @@ import torch
 
 from ombro_contract.card import card_path_for, load_verified
 from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.int8 import SAFE_WEIGHT_LEVEL, max_weight_level
 from ombro_contract.labels import PUPPETS
 from ombro_contract.preprocess import load_image
 from training import export
 from training.evaluate import evaluate_onnx, load_run_model, torch_probs
-from training.quantize import SAFE_WEIGHT_LEVEL, max_weight_level
 
 from .conftest import FAKE_RUN_SPEC as SPEC
 

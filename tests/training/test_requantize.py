@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ombro_contract.card import card_path_for, load_verified
+from ombro_contract.int8 import SAFE_WEIGHT_LEVEL, max_weight_level
 from training import export, requantize
-from training.quantize import SAFE_WEIGHT_LEVEL, max_weight_level
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from ombro_contract.card import load_verified
+from ombro_contract.int8 import SAFE_WEIGHT_LEVEL, max_weight_level
 from ombro_contract.paths import REPO_ROOT, default_model_path, real_shadows_dir
 from training.evaluate import evaluate_onnx
-from training.quantize import SAFE_WEIGHT_LEVEL, max_weight_level
 from training.synth import GENERATOR_VERSION
 
 FP32 = default_model_path("mobilenet_v2", "fp32")
