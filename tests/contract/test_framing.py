@@ -37,3 +37,23 @@ def test_framing_changes_the_network_input_only_when_asked():
     framed = silhouette_input(m, PreprocessSpec(input_size=64, framing="shadow"))
     assert whole.shape == framed.shape == (3, 64, 64)
     assert (framed < 0).mean() > 3 * (whole < 0).mean()  # more of the input is puppet
+
+
+def test_the_crop_is_the_padded_frame_cut_at_the_box_wherever_the_box_lies():
+    """frame_on_shadow copies only what the square covers; the plain definition (pad the whole
+    frame with wall, then cut) must give the same pixels at every edge and corner."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        m = wall()
+        x, y = int(rng.integers(-60, 320)), int(rng.integers(-60, 240))
+        w, h = (int(v) for v in rng.integers(3, 220, 2))
+        m[max(y, 0):max(y + h, 0), max(x, 0):max(x + w, 0)] = 0.0
+        m[rng.random(m.shape) < 0.01] = 0.5  # soft edges and noise keep the values honest
+        box = shadow_box(m)
+        if box is None:
+            continue
+        x0, y0, side = box
+        padded = cv2.copyMakeBorder(m, side, side, side, side, cv2.BORDER_CONSTANT, value=1.0)
+        want = padded[y0 + side: y0 + 2 * side, x0 + side: x0 + 2 * side]
+        got = frame_on_shadow(m)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
