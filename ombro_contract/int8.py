@@ -18,15 +18,18 @@ import numpy as np
 SAFE_WEIGHT_LEVEL = 64
 
 
-def max_weight_level(model_path: str | Path) -> int:
+def max_weight_level(model) -> int:
     """The largest |level| among the int8 tensors of an ONNX model (0 when it has none).
 
-    Needs the `onnx` package (the server and training groups have it; the app does not need it).
+    `model` is a file path or an already loaded `onnx.ModelProto` (the registry has parsed the
+    upload once already). Needs the `onnx` package (the server and training groups have it; the
+    app does not need it).
     """
     import onnx
     from onnx import numpy_helper
 
-    model = onnx.load(str(model_path), load_external_data=False)
+    if isinstance(model, str | Path):
+        model = onnx.load(str(model), load_external_data=False)
     levels = [int(np.abs(numpy_helper.to_array(t).astype(np.int16)).max(initial=0))
               for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8]
     return max(levels, default=0)

@@ -79,7 +79,8 @@ def reference_images(limit: int = 4) -> list[np.ndarray]:
     return images
 
 
-def _check_onnx_bytes(path: Path) -> None:
+def _check_onnx_bytes(path: Path):
+    """The parsed model (`onnx.ModelProto`) once it is ONNX and passes the checker."""
     import onnx
     from google.protobuf.message import DecodeError
 
@@ -100,16 +101,17 @@ def _check_onnx_bytes(path: Path) -> None:
     except onnx.checker.ValidationError as exc:
         first = str(exc).strip().splitlines()[0][:300]
         raise UploadRejected(422, f"the ONNX checker rejected the model: {first}") from None
+    return model
 
 
 def validate_model(onnx_path: Path) -> PuppetClassifier:
     """Validate a model file that already has its card beside it; returns the loaded classifier."""
-    _check_onnx_bytes(onnx_path)
+    model = _check_onnx_bytes(onnx_path)
     try:
         clf = PuppetClassifier.from_path(onnx_path, threads=1, warmup=False)
     except ModelContractError as exc:
         raise UploadRejected(422, str(exc)) from None
-    level = max_weight_level(onnx_path)
+    level = max_weight_level(model)
     if level > SAFE_WEIGHT_LEVEL:
         raise UploadRejected(
             422, f"the model's int8 weights use 8 bits (level {level} > {SAFE_WEIGHT_LEVEL}): on x86 "
