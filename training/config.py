@@ -31,6 +31,10 @@ class TrainConfig(BaseModel):
     warmup_epochs: int = Field(1, ge=0)
     clip_grad_norm: float = Field(0.0, ge=0)
     pretrained: bool = False
+    # knowledge distillation from a published model (training/distill.py)
+    teacher: str | None = None
+    kd_alpha: float = Field(0.7, ge=0, le=1)
+    kd_temperature: float = Field(2.0, gt=0)
     # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
@@ -93,6 +97,13 @@ class TrainConfig(BaseModel):
         p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm, help="0: off")
         p.add_argument("--pretrained", action="store_true",
                        help="start from torchvision's ImageNet weights (needs them downloaded)")
+        p.add_argument("--teacher", default=None,
+                       help="a published ONNX model (with its .card.json) to distil from, e.g. "
+                       "models/resnet34.onnx; it must share this run's preprocessing")
+        p.add_argument("--kd-alpha", type=float, default=d.kd_alpha,
+                       help="weight of the teacher's soft targets against the labels (with --teacher)")
+        p.add_argument("--kd-temperature", type=float, default=d.kd_temperature,
+                       help="softmax temperature of the distillation term (with --teacher)")
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")

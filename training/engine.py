@@ -95,8 +95,12 @@ def _to_device(x: torch.Tensor, device: torch.device, channels_last: bool) -> to
 
 def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, device, epoch: int, *,
                     precision: Precision, channels_last: bool, info: DistInfo,
-                    limit_batches: int = 0, clip_grad_norm: float = 0.0, progress: bool = True) -> dict:
-    """One pass over the training data; returns loss, top-1 and images/s summed over ranks."""
+                    limit_batches: int = 0, clip_grad_norm: float = 0.0, progress: bool = True,
+                    teacher=None) -> dict:
+    """One pass over the training data; returns loss, top-1 and images/s summed over ranks.
+
+    With a `teacher` (training/distill.py) the criterion also gets the teacher's logits for the
+    same augmented batch."""
     model.train()
     n_batches = min(len(loader), limit_batches) if limit_batches else len(loader)
     loss_sum = correct = seen = 0.0
@@ -108,9 +112,10 @@ def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, devi
             break
         images = _to_device(images, device, channels_last)
         targets = targets.to(device, non_blocking=True)
+        soft = () if teacher is None else (teacher.logits(images),)
         with precision.autocast(device):
             logits = model(images)
-            loss = criterion(logits, targets)
+            loss = criterion(logits, targets, *soft)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         if clip_grad_norm > 0:

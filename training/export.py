@@ -166,6 +166,8 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     publish(fp32_tmp, fp32_final, fp32_card)
     val32, real32 = measure(fp32_final, fp32_card, data_root)
     provenance = {"epoch": ckpt["epoch"], "generator_version": dataset_generator_version(data_root)}
+    if ckpt.get("teacher"):
+        provenance["distilled_from"] = ckpt["teacher"]
     write_card(fp32_final, fp32_card.model_copy(update={"metrics": card_metrics(
         val32, real32, {"onnx_parity_max_abs_diff": diff, **provenance})}))
     written = {"fp32": fp32_final}

@@ -65,7 +65,8 @@ def requantize(fp32_path: Path, data_root: Path, version: str | None = None, cal
         "notes": (fp32.notes + " " if fp32.notes else "")
         + f"int8 re-quantised from the fp32 file at commit {commit[:7] or 'unknown'}",
     })
-    provenance = {k: fp32.metrics[k] for k in ("epoch", "generator_version") if k in fp32.metrics}
+    provenance = {k: fp32.metrics[k] for k in ("epoch", "generator_version", "distilled_from")
+                  if k in fp32.metrics}
     return publish_int8(fp32_path, base, data_root, val32, provenance, calib_images, calib_method,
                         max_drop)
 

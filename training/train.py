@@ -28,6 +28,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from training.config import TrainConfig
 from training.data import PuppetImages, check_dataset_root, scan_split, write_data_report
+from training.distill import DistillationLoss, Teacher
 from training.engine import Precision, build_model, build_scheduler, evaluate, train_one_epoch
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
@@ -138,7 +139,15 @@ def main(cfg: TrainConfig) -> Path:
     model = build_model(cfg.arch, pretrained=cfg.pretrained).to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
-    criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    teacher = None
+    if cfg.teacher:
+        teacher = Teacher(cfg.teacher, spec)
+        criterion = DistillationLoss(cfg.kd_alpha, cfg.kd_temperature, cfg.label_smoothing)
+        if info.is_main:
+            print(f"distilling from {teacher.version} ({cfg.teacher}): alpha {cfg.kd_alpha}, "
+                  f"temperature {cfg.kd_temperature}")
+    else:
+        criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     if cfg.opt == "sgd":
         optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9,
                                     weight_decay=cfg.weight_decay, nesterov=True)
@@ -155,6 +164,11 @@ def main(cfg: TrainConfig) -> Path:
         if (saved.arch, saved.spec()) != (cfg.arch, spec):
             raise SystemExit(f"--resume: {ckpt_path} was trained as {saved.arch} with {saved.spec()}; "
                              f"it cannot continue as {cfg.arch} with {spec}")
+        if (saved.teacher, saved.kd_alpha, saved.kd_temperature) != (
+                cfg.teacher, cfg.kd_alpha, cfg.kd_temperature):
+            raise SystemExit(f"--resume: {ckpt_path} was trained with --teacher {saved.teacher} "
+                             f"(alpha {saved.kd_alpha}, temperature {saved.kd_temperature}); pass the "
+                             f"same distillation options to continue it")
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
@@ -189,7 +203,8 @@ def main(cfg: TrainConfig) -> Path:
         stats = train_one_epoch(train_model, criterion, optimizer, scheduler, scaler, train_loader,
                                 device, epoch, precision=precision, channels_last=channels_last,
                                 info=info, limit_batches=cfg.limit_batches,
-                                clip_grad_norm=cfg.clip_grad_norm, progress=cfg.progress)
+                                clip_grad_norm=cfg.clip_grad_norm, progress=cfg.progress,
+                                teacher=teacher)
         val = evaluate(unwrap(train_model), val_loader, device, criterion=criterion,
                        precision=precision, channels_last=channels_last, info=info,
                        limit_batches=cfg.limit_batches, progress=cfg.progress)
@@ -202,7 +217,8 @@ def main(cfg: TrainConfig) -> Path:
         log.append(row)
         state = {"model": unwrap(model).state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
                  "spec": spec.model_dump(mode="json"), "config": cfg.model_dump(mode="json"),
-                 "epoch": epoch, "dataset": describe_dataset(root, cfg), "data_root": str(root)}
+                 "epoch": epoch, "dataset": describe_dataset(root, cfg), "data_root": str(root),
+                 "teacher": teacher.version if teacher else None}
         if val.top1 > best_acc:
             best_acc = val.top1
             save_atomic({**state, "val_top1": val.top1}, run_dir / BEST_NAME)
