@@ -141,7 +141,8 @@ def main(cfg: TrainConfig) -> Path:
         model = model.to(memory_format=torch.channels_last)
     teacher = None
     if cfg.teacher:
-        teacher = Teacher(cfg.teacher, spec)
+        # the teacher and the student take turns, so the teacher may use all of torch's threads
+        teacher = Teacher(cfg.teacher, spec, threads=torch.get_num_threads())
         criterion = DistillationLoss(cfg.kd_alpha, cfg.kd_temperature, cfg.label_smoothing)
         if info.is_main:
             print(f"distilling from {teacher.version} ({cfg.teacher}): alpha {cfg.kd_alpha}, "
