@@ -154,12 +154,19 @@ def torch_probs(model, images: list[np.ndarray], spec: PreprocessSpec, device, b
     return np.concatenate(out)
 
 
+def predict_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> np.ndarray:
+    """(N, classes) probabilities of a predict(list of RGB images) -> probs function."""
+    return np.concatenate([predict([load_rgb(p) for p, _ in items[i:i + batch]])
+                           for i in range(0, len(items), batch)])
+
+
 def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> dict:
     """Metrics for a predict(list of RGB images) -> probs function, plus each file's verdict."""
-    probs = []
-    for i in range(0, len(items), batch):
-        probs.append(predict([load_rgb(p) for p, _ in items[i:i + batch]]))
-    probs = np.concatenate(probs)
+    return metrics_from_probs(items, predict_items(predict, items, batch))
+
+
+def metrics_from_probs(items: list[tuple[Path, int]], probs: np.ndarray) -> dict:
+    """Metrics and each file's verdict for probabilities already computed (one row per item)."""
     targets = np.array([t for _, t in items])
     preds = probs.argmax(1)
     m = classification_metrics(targets, preds)
@@ -177,8 +184,8 @@ def with_flip(predict):
     return lambda ims: (predict(ims) + predict([im[:, ::-1].copy() for im in ims])) / 2
 
 
-def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2, flip: bool = False) -> dict:
-    """Score an exported model on a folder exactly as the app/server would run it."""
+def onnx_predict(onnx_path: Path, threads: int = 2):
+    """predict(list of RGB images) -> probs for an exported model, run as the app/server run it."""
     from ombro_contract.classifier import PuppetClassifier
 
     clf = PuppetClassifier.from_path(onnx_path, threads=threads)
@@ -186,6 +193,12 @@ def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2, flip: bool = 
     def predict(rgbs):  # the wrapper takes camera-style BGR frames
         return np.stack([p.probs for p in clf.classify_batch([im[:, :, ::-1] for im in rgbs])])
 
+    return predict
+
+
+def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2, flip: bool = False) -> dict:
+    """Score an exported model on a folder exactly as the app/server would run it."""
+    predict = onnx_predict(onnx_path, threads)
     return evaluate_items(with_flip(predict) if flip else predict, labelled_images(folder))
 
 

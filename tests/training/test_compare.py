@@ -1,0 +1,83 @@
+"""training/compare.py: several exported models and their pair averages on one folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ombro_contract.classifier import PuppetClassifier
+from ombro_contract.labels import PUPPETS
+from ombro_contract.preprocess import load_image
+from training import compare
+
+from .conftest import draw_shadow
+
+REPO = Path(__file__).resolve().parents[2]
+APP_MODEL = REPO / "models" / "mobilenet_v2.int8.onnx"
+SERVER_MODEL = REPO / "models" / "resnet34.onnx"
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> Path:
+    """`<puppet>.png` files, the layout of ../shared/real-shadows."""
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    for label, name in enumerate(PUPPETS[:6]):
+        cv2.imwrite(str(folder / f"{name}.png"), draw_shadow(label, rng, 96))
+    return folder
+
+
+def probs_of(model: Path, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    clf = PuppetClassifier.from_path(model)
+    files = sorted(folder.glob("*.png"))
+    targets = np.array([PUPPETS.index(f.stem) for f in files])
+    return np.stack([clf.classify(load_image(f)).probs for f in files]), targets
+
+
+def test_models_and_their_average_are_scored_as_the_app_runs_them(photos: Path):
+    result = compare.compare([APP_MODEL, SERVER_MODEL], photos)
+    rows = {r["name"]: r for r in result["rows"]}
+    assert list(rows) == ["mobilenet_v2.int8.onnx", "resnet34.onnx",
+                          "avg(mobilenet_v2.int8.onnx, resnet34.onnx)"]
+    a, t = probs_of(APP_MODEL, photos)
+    b, _ = probs_of(SERVER_MODEL, photos)
+    for name, p in (("mobilenet_v2.int8.onnx", a), ("resnet34.onnx", b),
+                    ("avg(mobilenet_v2.int8.onnx, resnet34.onnx)", (a + b) / 2)):
+        assert rows[name]["n"] == 6
+        assert rows[name]["top1"] == pytest.approx((p.argmax(1) == t).mean(), abs=1e-4)
+        assert rows[name]["mean_true_prob"] == pytest.approx(p[np.arange(6), t].mean(), abs=1e-4)
+    # each photo: every model's answer and true-class probability
+    first = result["files"][0]
+    assert first["file"] == "bird.png" and first["true"] == "bird"
+    assert first["resnet34.onnx"]["pred"] == PUPPETS[int(b[0].argmax())]
+
+
+def test_cli_prints_the_table_and_writes_json(photos: Path, tmp_path: Path, capsys):
+    out = tmp_path / "cmp.json"
+    assert compare.main([str(APP_MODEL), str(SERVER_MODEL), "--data", str(photos), "--no-pairs",
+                         "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "mobilenet_v2.int8.onnx" in text and "resnet34.onnx" in text and "avg(" not in text
+    assert "/6" in text and "bird.png" in text
+    saved = json.loads(out.read_text())
+    assert [r["name"] for r in saved["rows"]] == ["mobilenet_v2.int8.onnx", "resnet34.onnx"]
+    assert len(saved["files"]) == 6
+
+
+def test_same_file_names_are_told_apart_by_their_folder(tmp_path: Path):
+    names = compare._short_names([Path("models/mobilenet_v2.int8.onnx"),
+                                  Path("/tmp/cand/mobilenet_v2.int8.onnx")])
+    assert names == ["models/mobilenet_v2.int8.onnx", "cand/mobilenet_v2.int8.onnx"]
+
+
+def test_bad_inputs_give_a_message_and_exit_2(photos: Path, tmp_path: Path, capsys):
+    assert compare.main([str(tmp_path / "missing.onnx"), "--data", str(photos)]) == 2
+    assert "missing.onnx" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert compare.main([str(APP_MODEL), "--data", str(empty)]) == 2
+    assert "no class folders" in capsys.readouterr().err
