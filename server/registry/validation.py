@@ -1,9 +1,9 @@
 """Is this upload a model the apps and the server can run? Checked before anything is published.
 
 Checks, cheapest first: the card parses and matches the contract (labels, input shape); the bytes
-are an ONNX protobuf at all (else 415); the ONNX checker passes; onnxruntime loads it and its
-input/output shapes match the card; an int8 model keeps its weights within 7 bits (else its
-answers depend on the CPU: `ombro_contract.int8`); a few reference images run through the shared
+are an ONNX protobuf at all (else 415); the ONNX checker passes; an int8 model keeps its weights
+within 7 bits (else its answers depend on the CPU: `ombro_contract.int8`); onnxruntime loads it
+and its input/output shapes match the card; a few reference images run through the shared
 preprocessing in one batch and give finite probabilities over the 15 classes.
 """
 
@@ -107,11 +107,7 @@ def _check_onnx_bytes(path: Path):
 def validate_model(onnx_path: Path) -> PuppetClassifier:
     """Validate a model file that already has its card beside it; returns the loaded classifier."""
     model = _check_onnx_bytes(onnx_path)
-    try:
-        clf = PuppetClassifier.from_path(onnx_path, threads=1, warmup=False)
-    except ModelContractError as exc:
-        raise UploadRejected(422, str(exc)) from None
-    level = max_weight_level(model)
+    level = max_weight_level(model)  # on the parsed model: no session needed to refuse it
     if level > SAFE_WEIGHT_LEVEL:
         raise UploadRejected(
             422, f"the model's int8 weights use 8 bits (level {level} > {SAFE_WEIGHT_LEVEL}): on x86 "
@@ -119,6 +115,10 @@ def validate_model(onnx_path: Path) -> PuppetClassifier:
             "different machines; re-quantise it with python training/requantize.py MODEL.onnx "
             "--data DIR (7-bit weights)"
         )
+    try:
+        clf = PuppetClassifier.from_path(onnx_path, threads=1, warmup=False)
+    except ModelContractError as exc:
+        raise UploadRejected(422, str(exc)) from None
     frames = reference_images()
     try:
         probs = clf.classify_batch(frames)
