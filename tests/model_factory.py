@@ -19,21 +19,31 @@ from ombro_contract.preprocess import DEFAULT_SPEC, PreprocessSpec
 
 
 def make_tiny_onnx(path: Path, num_classes: int = len(PUPPETS), spec: PreprocessSpec = DEFAULT_SPEC,
-                   seed: int = 0) -> Path:
+                   seed: int = 0, int8_level: int | None = None) -> Path:
+    """The tiny graph; with `int8_level` its weights are QDQ int8 whose largest |level| is that
+    (the registry refuses levels above 64: `ombro_contract.int8`)."""
     rng = np.random.default_rng(seed)
-    weight = numpy_helper.from_array(rng.normal(0, 1, (num_classes, 3)).astype(np.float32), "W")
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
+        helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", "W", "B"], ["logits"], transB=1),
+    ]
+    if int8_level is None:
+        weights = [numpy_helper.from_array(rng.normal(0, 1, (num_classes, 3)).astype(np.float32), "W")]
+    else:
+        q = rng.integers(-int8_level, int8_level + 1, (num_classes, 3)).astype(np.int8)
+        q[0, 0] = int8_level
+        weights = [numpy_helper.from_array(q, "Wq"), numpy_helper.from_array(np.float32(0.02), "Ws"),
+                   numpy_helper.from_array(np.int8(0), "Wz")]
+        nodes.insert(0, helper.make_node("DequantizeLinear", ["Wq", "Ws", "Wz"], ["W"]))
     bias = numpy_helper.from_array(rng.normal(0, 0.1, (num_classes,)).astype(np.float32), "B")
     s = spec.input_size
     graph = helper.make_graph(
-        [
-            helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
-            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
-            helper.make_node("Gemm", ["flat", "W", "B"], ["logits"], transB=1),
-        ],
+        nodes,
         "tiny_puppet_classifier",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, s, s])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", num_classes])],
-        initializer=[weight, bias],
+        initializer=[*weights, bias],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -45,9 +55,10 @@ def make_tiny_onnx(path: Path, num_classes: int = len(PUPPETS), spec: Preprocess
 
 def make_tiny_model(path: Path, version: str = "test-tiny-1", classes=PUPPETS,
                     spec: PreprocessSpec = DEFAULT_SPEC, num_outputs: int | None = None,
-                    quantization: str = "fp32", arch: str = "mobilenet_v2", seed: int = 0) -> ModelCard:
+                    quantization: str = "fp32", arch: str = "mobilenet_v2", seed: int = 0,
+                    int8_level: int | None = None) -> ModelCard:
     """An ONNX file plus its card, as training/export.py would publish them."""
-    make_tiny_onnx(path, num_outputs or len(classes), spec, seed)
+    make_tiny_onnx(path, num_outputs or len(classes), spec, seed, int8_level)
     card = ModelCard(
         name="tiny test model", version=version, arch=arch, classes=list(classes), preprocess=spec,
         input_shape=spec.input_shape, quantization=quantization, dataset="none (test fixture)",
@@ -60,35 +71,5 @@ def make_tiny_model(path: Path, version: str = "test-tiny-1", classes=PUPPETS,
 
 
 def make_tiny_int8_model(path: Path, level: int, version: str = "test-tiny-int8") -> ModelCard:
-    """The tiny classifier with QDQ int8 weights whose largest |level| is `level` (the registry
-    refuses 8-bit weight levels above 64: `ombro_contract.int8`)."""
-    rng = np.random.default_rng(0)
-    q = rng.integers(-level, level + 1, (len(PUPPETS), 3)).astype(np.int8)
-    q[0, 0] = level
-    s = DEFAULT_SPEC.input_size
-    graph = helper.make_graph(
-        [
-            helper.make_node("DequantizeLinear", ["Wq", "Ws", "Wz"], ["W"]),
-            helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
-            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
-            helper.make_node("Gemm", ["flat", "W", "B"], ["logits"], transB=1),
-        ],
-        "tiny_int8_puppet_classifier",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, s, s])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(PUPPETS)])],
-        initializer=[numpy_helper.from_array(q, "Wq"),
-                     numpy_helper.from_array(np.float32(0.02), "Ws"),
-                     numpy_helper.from_array(np.int8(0), "Wz"),
-                     numpy_helper.from_array(np.zeros(len(PUPPETS), np.float32), "B")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
-    card = ModelCard(
-        name="tiny int8 test model", version=version, arch="mobilenet_v2", classes=list(PUPPETS),
-        preprocess=DEFAULT_SPEC, input_shape=DEFAULT_SPEC.input_shape, quantization="int8",
-        dataset="none (test fixture)", sha256="0" * 64, size_bytes=0,
-    )
-    write_card(path, card)
-    return card
+    """The tiny classifier with QDQ int8 weights whose largest |level| is `level`."""
+    return make_tiny_model(path, version=version, quantization="int8", int8_level=level)
