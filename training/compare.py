@@ -25,13 +25,11 @@ if __package__ in (None, ""):  # `python training/compare.py` from the repo root
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from ombro_contract.paths import real_shadows_dir
-from training.data import DatasetError
 from training.evaluate import (
-    REAL_ABSENT,
     labelled_images,
     metrics_from_probs,
     onnx_predict,
+    photos_folder,
     predict_items,
 )
 
@@ -93,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = p.parse_args(argv)
     try:
-        folder = args.data or real_shadows_dir()
-        if folder is None:
-            raise DatasetError(REAL_ABSENT + "; pass --data DIR")
-        result = compare(args.models, Path(folder), pairs=args.pairs)
+        result = compare(args.models, photos_folder(args.data), pairs=args.pairs)
     except OmbroError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,15 @@ REAL_ABSENT = ("real shadow photos not found (set OMBRO_REAL_SHADOWS or provide 
                "real-shadows); no real-photo score")
 
 
+def photos_folder(folder: Path | None, option: str = "--data") -> Path:
+    """`folder`, or the real photos when it is None; a clear error naming `option` when neither
+    is there (every CLI that scores photos defaults to the real ones)."""
+    folder = folder or real_shadows_dir()
+    if folder is None:
+        raise DatasetError(f"{REAL_ABSENT}; pass {option} DIR")
+    return Path(folder)
+
+
 def classification_metrics(targets: np.ndarray, preds: np.ndarray) -> dict:
     """top-1, macro F1, per-class precision/recall/F1/support and the confusion matrix."""
     labels = list(range(NUM_CLASSES))
@@ -262,15 +271,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="average each image's probabilities with its mirror image's")
     args = p.parse_args(argv)
     try:
-        folder = args.data or real_shadows_dir()
         if args.model.suffix == ".onnx":
-            if folder is None:
-                raise DatasetError(REAL_ABSENT + "; pass --data DIR")
+            folder = photos_folder(args.data)
             m = evaluate_onnx(args.model, folder, flip=args.flip_tta)
         elif args.data is None and args.model.is_dir():
             write_run_report(args.model, torch.device(args.device), gradcam_per_class=0)
             return 0
         else:
+            folder = photos_folder(args.data)
             model, ckpt = load_run_model(args.model, torch.device(args.device))
             spec = PreprocessSpec.model_validate(ckpt["spec"])
             predict = lambda ims: torch_probs(model, ims, spec, args.device)

@@ -33,10 +33,8 @@ import onnxruntime as ort
 from ombro_contract.card import load_verified
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec, load_image, preprocess, silhouette
-from training.data import DatasetError
-from training.evaluate import REAL_ABSENT, labelled_images
+from training.evaluate import labelled_images, photos_folder
 
 
 class FeatureModel:
@@ -137,10 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--picture", type=Path, default=None, help="also draw the neighbours here")
     args = p.parse_args(argv)
     try:
-        photos = args.photos or real_shadows_dir()
-        if photos is None:
-            raise DatasetError(REAL_ABSENT + "; pass --photos DIR")
-        results = nearest(args.model, Path(photos), args.data, n=args.n, k=args.k, seed=args.seed)
+        results = nearest(args.model, photos_folder(args.photos, "--photos"), args.data, n=args.n,
+                          k=args.k, seed=args.seed)
     except (OmbroError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
