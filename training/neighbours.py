@@ -33,7 +33,7 @@ import onnxruntime as ort
 from ombro_contract.card import load_verified
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from ombro_contract.preprocess import PreprocessSpec, load_image, preprocess, silhouette
+from ombro_contract.preprocess import PreprocessSpec, load_image, preprocess_batch, silhouette_image
 from training.evaluate import labelled_images, photos_folder
 
 
@@ -59,7 +59,7 @@ class FeatureModel:
         """Unit-length feature rows, one per image."""
         out = []
         for i in range(0, len(paths), batch):
-            x = np.stack([preprocess(load_image(p), self.spec) for p in paths[i:i + batch]])
+            x = preprocess_batch([load_image(p) for p in paths[i:i + batch]], self.spec)
             f = self.session.run([self.output], {self.input: x})[0]
             out.append(f.reshape(len(x), -1))
         feats = np.concatenate(out)
@@ -106,8 +106,8 @@ def draw(results: list[dict], spec: PreprocessSpec, path: Path, shown: int = 8,
     """One row per photo: its silhouette, a grey bar, then its nearest frames' silhouettes
     (the first `shown`), each framed green where it is the photo's puppet and red where not."""
     def sil(p: Path) -> np.ndarray:
-        mask = (silhouette(load_image(p), spec) * 255).astype(np.uint8)
-        return cv2.cvtColor(cv2.resize(mask, (tile, tile)), cv2.COLOR_GRAY2BGR)
+        mask = cv2.resize(silhouette_image(load_image(p), spec), (tile, tile))
+        return cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR)
 
     rows = []
     for r in results:
