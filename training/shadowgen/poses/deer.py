@@ -23,8 +23,8 @@ FORMS = (
             _PROFILE_HEAD,
             HandPose(wrist=(-0.1, 0.3), direction=95, side="left", roll=25, wrist_dev=25,
                      forearm_length=3.0,
-                     fingers={"index": Finger(-35, 5, 30, 20), "middle": Finger(-12, 5, 30, 20),
-                              "ring": Finger(12, 5, 30, 20), "little": Finger(35, 5, 30, 20)},
+                     fingers={"index": Finger(-35, 5, 20, 10), "middle": Finger(-12, 5, 20, 10),
+                              "ring": Finger(12, 5, 20, 10), "little": Finger(35, 5, 20, 10)},
                      thumb=Thumb(azimuth=35, elevation=5, mcp=5, ip=10)),
         ),
         howto="Point one hand forward, fingers together and thumb tucked in: the deer's head. "
@@ -37,8 +37,8 @@ FORMS = (
         source="puppet-forms.md (deer, one hand)",
         hands=(
             HandPose(wrist=(0.0, 0.0), direction=105, side="right", roll=25, wrist_dev=-25,
-                     fingers={"index": Finger(-25, 10, 30, 20), "middle": Finger(-8, 10, 30, 20),
-                              "ring": Finger(10, 10, 30, 20), "little": Finger(30, 10, 30, 20)},
+                     fingers={"index": Finger(-25, 10, 20, 10), "middle": Finger(-8, 10, 20, 10),
+                              "ring": Finger(10, 10, 20, 10), "little": Finger(30, 10, 20, 10)},
                      thumb=Thumb(azimuth=110, elevation=5, mcp=-5, ip=5)),
         ),
         parts={
@@ -50,7 +50,7 @@ FORMS = (
         weight=1.0,
     ),
     PuppetPose(
-        name="two hands, two-finger snout and curled antlers",
+        name="two hands, two-finger snout, antlers spread straight up",
         source="variant of the 5-Minute Crafts two-hand deer (puppet-forms.md)",
         hands=(
             HandPose(wrist=(0.0, 0.0), direction=-15, side="left", roll=40, wrist_flex=50,
@@ -60,8 +60,8 @@ FORMS = (
                      thumb=Thumb(azimuth=60, elevation=25, mcp=10, ip=20)),
             HandPose(wrist=(-0.3, 0.3), direction=100, side="left", roll=20, wrist_dev=20,
                      forearm_length=3.0,
-                     fingers={"index": Finger(-32, 10, 40, 25), "middle": Finger(-12, 5, 35, 25),
-                              "ring": Finger(12, 5, 35, 25), "little": Finger(32, 10, 40, 25)},
+                     fingers={"index": Finger(-32, 5, 15, 10), "middle": Finger(-12, 5, 10, 10),
+                              "ring": Finger(12, 5, 10, 10), "little": Finger(32, 5, 15, 10)},
                      thumb=Thumb(azimuth=40, elevation=5, mcp=5, ip=20)),
         ),
         parts={

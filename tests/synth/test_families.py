@@ -1,0 +1,70 @@
+"""Look-alike puppets stay apart in the pose catalogue.
+
+The shipped models put the real deer photo among generated moose (`training/neighbours.py`):
+generator 3.2.0 drew some moose antlers as an upright hand with straight spread fingers, which
+is how performers make the deer's. Since 3.4.0 the two antlers differ the way puppet-forms.md
+says: the deer's stand up with straight fingers, the moose's are hooked or lie palm up, wide
+and low. These tests keep a new form from blurring the line again.
+"""
+
+import numpy as np
+import pytest
+
+from training.shadowgen.hand import _FINGER_BONES, FINGERS, Proportions
+from training.shadowgen.jitter import Placement
+from training.shadowgen.parts import PART_ID
+from training.shadowgen.poses import FORMS
+from training.shadowgen.render import PoseSample, pose_mask_and_labels
+
+
+def straightness(finger, bones) -> float:
+    """Fingertip distance from the knuckle over the finger's length (1: straight; the curl at
+    the middle and end joints shortens it, the knuckle's bend does not)."""
+    angles = np.radians([0.0, finger.pip, finger.pip + finger.dip])
+    steps = np.array(bones)[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return float(np.linalg.norm(steps.sum(axis=0)) / sum(bones))
+
+
+def antler_hands(puppet):
+    for form in FORMS[puppet]:
+        hands = {int(k.partition(".")[0]) for k, v in form.parts.items()
+                 if v == "antlers" and k.partition(".")[0].isdigit()}
+        assert hands, f"{puppet} form {form.name!r} names no antler hand"
+        for i in hands:
+            yield form, form.hands[i]
+
+
+def antler_box(puppet, form) -> tuple[int, int]:
+    _, labels = pose_mask_and_labels(PoseSample(form, Proportions(), Placement(fill=0.8), puppet),
+                                     (240, 180))
+    ys, xs = np.nonzero(labels == PART_ID["antlers"])
+    return int(np.ptp(ys)) + 1, int(np.ptp(xs)) + 1
+
+
+def test_straightness_measures_the_curl():
+    from training.shadowgen.hand import Finger
+
+    bones = _FINGER_BONES["middle"]
+    assert straightness(Finger(), bones) == pytest.approx(1.0)
+    assert straightness(Finger(pip=20, dip=10), bones) > 0.95
+    assert straightness(Finger(pip=60, dip=40), bones) < 0.8
+    assert straightness(Finger(mcp=80), bones) == pytest.approx(1.0)
+
+
+def test_deer_antlers_stand_up_with_straight_fingers():
+    for form, hand in antler_hands("deer"):
+        assert abs(hand.roll) <= 25, f"{form.name}: the antler hand should face the light"
+        for name in FINGERS:
+            s = straightness(hand.finger(name), _FINGER_BONES[name])
+            assert s >= 0.95, f"{form.name}: {name} curls ({s:.2f}); curled antlers read as moose"
+        h, w = antler_box("deer", form)
+        assert h >= w, f"{form.name}: deer antlers {h}x{w} px are wider than tall"
+
+
+def test_moose_antlers_are_hooked_or_lie_palm_up_and_are_wider_than_tall():
+    for form, hand in antler_hands("moose"):
+        hooked = all(straightness(hand.finger(n), _FINGER_BONES[n]) <= 0.85 for n in FINGERS)
+        palm_up = abs(hand.roll) >= 35
+        assert hooked or palm_up, f"{form.name}: straight fingers facing the light are a deer's"
+        h, w = antler_box("moose", form)
+        assert h < w, f"{form.name}: moose antlers {h}x{w} px stand taller than wide"
