@@ -68,3 +68,22 @@ def test_moose_antlers_are_hooked_or_lie_palm_up_and_are_wider_than_tall():
         assert hooked or palm_up, f"{form.name}: straight fingers facing the light are a deer's"
         h, w = antler_box("moose", form)
         assert h < w, f"{form.name}: moose antlers {h}x{w} px stand taller than wide"
+
+
+def ear_rise(puppet, form) -> float:
+    """How far the ears reach above the top of the head, as a share of the shadow's height."""
+    mask, labels = pose_mask_and_labels(PoseSample(form, Proportions(), Placement(fill=0.8), puppet),
+                                        (240, 180))
+    ears = np.nonzero(labels == PART_ID["ears"])[0]
+    head = np.nonzero(labels == PART_ID["head"])[0]
+    assert ears.size and head.size, f"{puppet} form {form.name!r} has no ears or no head"
+    return float(head.min() - ears.min()) / (np.ptp(np.nonzero(mask)[0]) + 1)
+
+
+def test_llama_ears_rise_higher_than_any_horse_ears():
+    """The real llama photo sat among generated horses (a broad head on a long neck): the tall
+    ears are what tells a llama from a horse, including the horse-like two-hand llamas of 3.5.0."""
+    horse = max(ear_rise("horse", form) for form in FORMS["horse"])
+    for form in FORMS["llama"]:
+        rise = ear_rise("llama", form)
+        assert rise > 1.1 * horse, f"{form.name}: llama ears rise {rise:.2f}, a horse's {horse:.2f}"

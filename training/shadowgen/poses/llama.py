@@ -2,7 +2,8 @@
 
 from .common import Finger, HandPose, PuppetPose, Thumb, fingers
 
-# Every form: two fingers up as the ears, the folded ones as the snout, the forearm the neck.
+# The one-hand forms: two fingers up as the ears, the folded ones as the snout, the forearm the
+# neck.
 _PARTS = {
     "0.index": "ears",
     "0.middle": "ears",
@@ -11,6 +12,29 @@ _PARTS = {
     "0.thumb": "jaw",
     "0.forearm": "neck",
 }
+
+
+def _horse_like(direction: float, flex: float, dev: float, thumb_azimuth: float,
+                thumb_elevation: float, curl: float) -> tuple[HandPose, HandPose]:
+    """The howcast horse's two hands, palms together, with both thumbs straight up as tall ears
+    and the fingers curled into a short blunt head: the real llama photo's build (a head as broad
+    as the neck, two long ears), which the one-hand forms above, thin and edge-on, never reach."""
+
+    def curled(spread: float) -> Finger:
+        return Finger(spread, 0.4 * curl, curl, 0.6 * curl)
+
+    def hand(side: str, wrist: tuple[float, float], roll: float, azimuth: float) -> HandPose:
+        return HandPose(wrist=wrist, direction=direction, side=side, roll=roll, wrist_flex=flex,
+                        wrist_dev=dev, forearm_length=4.0,
+                        fingers=fingers(index=curled(3), middle=curled(0), ring=curled(-5),
+                                        little=Finger(15, 20 + 0.4 * curl, 10 + curl, 5)),
+                        thumb=Thumb(azimuth=azimuth, elevation=thumb_elevation, mcp=0, ip=0))
+
+    return (hand("left", (0.0, 0.0), 10, thumb_azimuth),
+            hand("right", (-0.05, 0.08), 190, thumb_azimuth + 12))
+
+
+_TWO_HAND_PARTS = {"*.*": "head", "*.thumb": "ears", "*.little": "jaw", "*.forearm": "neck"}
 
 FORMS = (
     PuppetPose(
@@ -78,6 +102,24 @@ FORMS = (
                      thumb=Thumb(azimuth=0, elevation=50, mcp=10, ip=10)),
         ),
         parts={**_PARTS, "0.palm": "head"},
+        weight=1.0,
+    ),
+    PuppetPose(
+        name="two hands palms together, thumbs straight up as tall ears, slanted neck",
+        source="variant of the howcast horse (puppet-forms.md) with a llama's long ears; real photo",
+        hands=_horse_like(direction=-15, flex=80, dev=-35, thumb_azimuth=80, thumb_elevation=20,
+                          curl=70),
+        howto="Put your palms together, fingers curled into a short head pointing forward. Raise "
+        "both thumbs straight up as the long ears. Your forearms slant up as the neck.",
+        parts=_TWO_HAND_PARTS,
+        weight=1.5,
+    ),
+    PuppetPose(
+        name="two hands palms together, thumbs straight up as tall ears, upright neck",
+        source="variant of the howcast horse (puppet-forms.md) with a llama's long ears",
+        hands=_horse_like(direction=-5, flex=60, dev=-70, thumb_azimuth=95, thumb_elevation=5,
+                          curl=50),
+        parts=_TWO_HAND_PARTS,
         weight=1.0,
     ),
 )
