@@ -1,6 +1,6 @@
 """Which generated shadows a model finds most like each real photo (nearest neighbours).
 
-    python training/neighbours.py models/mobilenet_v2.onnx --data data/synth-v3.4.0-s0-n1000/train
+    python training/neighbours.py models/mobilenet_v2.onnx --data data/synth-v3.5.0-s0-n1000/train
     python training/neighbours.py MODEL.onnx --data DIR --photos DIR --k 10 --picture /tmp/nn.png
 
 A photo the model gets wrong is either a generator gap (no generated frame looks like it) or a
@@ -13,7 +13,7 @@ and how close the nearest is (cosine). `--picture` draws each photo's silhouette
 nearest frames'. For the MobileNetV2 on generator 3.2.0 the deer photo's ten nearest frames were
 all moose and the llama photo's nine of ten horses: that generator made moose that looked like
 that deer and horses that look like that llama (3.4.0 separated the deer's antlers from the
-moose's; docs/training.md).
+moose's, 3.5.0 gave the llama a horse's broad head with tall ears; docs/training.md).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("model", type=Path, help="an exported .onnx file (with its card)")
     p.add_argument("--data", type=Path, required=True,
-                   help="generated frames in class folders, e.g. data/synth-v3.4.0-s0-n1000/train")
+                   help="generated frames in class folders, e.g. data/synth-v3.5.0-s0-n1000/train")
     p.add_argument("--photos", type=Path, default=None,
                    help="labelled photos (default: ../shared/real-shadows)")
     p.add_argument("--n", type=int, default=3000, help="generated frames drawn from --data")

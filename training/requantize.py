@@ -1,6 +1,6 @@
 """Quantise a published fp32 model to int8 again, without its training run.
 
-    python training/requantize.py models/mobilenet_v2.onnx --data data/synth-v3.4.0-s0-n1000
+    python training/requantize.py models/mobilenet_v2.onnx --data data/synth-v3.5.0-s0-n1000
 
 For when the int8 recipe changes (as it did for 7-bit weights, see `training/quantize.py`) but
 the fp32 weights do not: the run folder with its checkpoint is usually long gone, while the
@@ -11,7 +11,7 @@ and carded exactly as `training/export.py` does it, with a new version so that a
 split calibrates the activation ranges and its val split measures the int8 drop against the
 fp32 card's val top-1. Regenerate a generated dataset with the same generator, seed and size:
 
-    python training/synth.py --out data/synth-v3.4.0-s0-n1000 --per-class 1000 --seed 0
+    python training/synth.py --out data/synth-v3.5.0-s0-n1000 --per-class 1000 --seed 0
 """
 
 from __future__ import annotations
