@@ -326,6 +326,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--forms", default=None,
                    help="write one picture of every form of every puppet (hands, shadow, part "
                    "map, generated photos); with --classes only those puppets")
+    p.add_argument("--photos", default=None,
+                   help="with --forms: start each row with this folder's <puppet>.png shadow photo "
+                   "as the network sees it (e.g. ../shared/real-shadows)")
     p.add_argument("--docs", default=None,
                    help="write the README pictures (contact_sheet.png, puppets.png) here")
     p.add_argument("--overwrite", action="store_true",
@@ -366,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
             classes = tuple(c.strip() for c in args.classes.split(",")) if args.classes else PUPPETS
             for name in classes:
                 puppet_index(name)
-            write_forms_sheet(args.forms, classes, seed=args.seed)
+            if args.photos and not Path(args.photos).is_dir():
+                raise SynthConfigError(f"--photos {args.photos}: no such folder; give the folder of <puppet>.png photos")
+            write_forms_sheet(args.forms, classes, seed=args.seed, photos=args.photos)
             print(f"wrote {args.forms}")
         if args.docs:
             for path in write_docs_pictures(args.docs, seed=args.seed):

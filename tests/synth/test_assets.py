@@ -113,3 +113,33 @@ def test_committed_part_maps_and_hints_match_the_generator(puppet):
     table = json.loads((ASSETS / f"{puppet}_parts.json").read_text(encoding="utf-8"))
     assert table == part_table(puppet, ids, box, GENERATOR_VERSION), \
         f"{puppet}_parts.json is stale: {fix}"
+
+
+def test_forms_sheet_puts_each_puppets_photo_silhouette_first(tmp_path):
+    """`synth.py --forms PNG --photos DIR`: the photo, as the network sees it, beside every form."""
+    from training.shadowgen.assets import write_forms_sheet
+    from training.shadowgen.poses import FORMS
+    from training.shadowgen.render import render_photo
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    dog = render_photo("dog", np.random.default_rng(0), 320).image
+    cv2.imwrite(str(photos / "dog.png"), dog)
+    plain = cv2.imread(str(write_forms_sheet(tmp_path / "plain.png", ("dog",), samples=1)))
+    sheet = cv2.imread(str(write_forms_sheet(tmp_path / "with.png", ("dog", "cow"), samples=1,
+                                             photos=photos)))
+    assert sheet.shape[1] == plain.shape[1] + 240  # one more column
+    rows = len(FORMS["dog"])
+    assert sheet.shape[0] == (rows + len(FORMS["cow"])) * 180
+    dog_cell = sheet[30:160, :240]
+    assert (dog_cell < 60).any() and (dog_cell > 200).any()  # a black shadow on a white wall
+    cow_cell = sheet[rows * 180 + 30:rows * 180 + 160, :240]
+    assert np.abs(cow_cell.astype(int) - 200).max() <= 60  # grey: there is no cow photo
+
+
+def test_forms_sheet_names_a_missing_photos_folder(tmp_path, capsys):
+    from training.synth import main
+
+    assert main(["--forms", str(tmp_path / "f.png"), "--classes", "dog",
+                 "--photos", str(tmp_path / "nowhere")]) != 0
+    assert "--photos" in capsys.readouterr().err

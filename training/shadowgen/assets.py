@@ -238,12 +238,18 @@ def part_picture(puppet: str, form: PuppetPose, size: tuple[int, int]) -> np.nda
 
 
 def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samples: int = 3,
-                      seed: int = 0) -> Path:
+                      seed: int = 0, photos: str | Path | None = None) -> Path:
     """Every form of every puppet, one row each: the hands, the shadow, the part map, and a few
-    generated photos of it; for judging the pose catalogue against real shadows."""
+    generated photos of it; for judging the pose catalogue against real shadows.
+
+    With `photos` (a folder of `<puppet>.<ext>` shadow photos, such as the shared real ones) each
+    row starts with that puppet's photo as the network sees it (the contract's silhouette): the
+    generator 3.5.0 llama came from seeing every llama form beside the real llama's silhouette,
+    thin edge-on hands against a broad head with tall ears."""
     tile = (240, 180)
     rows = []
     for puppet in puppets:
+        real = _photo_silhouette(Path(photos), puppet, tile) if photos is not None else None
         for k, form in enumerate(FORMS[puppet]):
             how = howto_picture(puppet, tile, caption=False) if k == 0 else _draw_form(form, tile)
             parts, holes, m = _reference_transform(form, tile)
@@ -253,7 +259,7 @@ def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samp
             for _ in range(samples):
                 photo = render_photo(puppet, rng, tile[0], form=form).image
                 cells.append(cv2.resize(photo, tile, interpolation=cv2.INTER_AREA))
-            row = np.hstack(cells)
+            row = np.hstack(([real] if real is not None else []) + cells)
             label = f"{puppet} {k + 1}/{len(FORMS[puppet])}: {form.name}  [{form.source}]"
             cv2.rectangle(row, (0, tile[1] - 18), (row.shape[1], tile[1]), (255, 255, 255), -1)
             cv2.putText(row, label, (6, tile[1] - 5), _FONT, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
@@ -262,6 +268,24 @@ def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samp
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), np.vstack(rows), _PNG)
     return path
+
+
+def _photo_silhouette(folder: Path, puppet: str, size: tuple[int, int]) -> np.ndarray:
+    """The puppet's photo in `folder` through the contract's silhouette step (grey: none there)."""
+    from ombro_contract.preprocess import load_image, silhouette_image
+
+    cell = np.full((size[1], size[0], 3), 200, np.uint8)
+    found = sorted(p for p in folder.glob(f"{puppet}.*") if p.suffix.lower() in _PHOTO_SUFFIXES)
+    if not found:
+        cv2.putText(cell, f"no {puppet} photo", (6, 20), _FONT, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+        return cell
+    sil = cv2.resize(silhouette_image(load_image(found[0])), size, interpolation=cv2.INTER_AREA)
+    cell[:] = sil[..., None] if sil.ndim == 2 else sil
+    cv2.putText(cell, "photo", (6, 20), _FONT, 0.45, (0, 0, 200), 1, cv2.LINE_AA)
+    return cell
+
+
+_PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
 def _draw_form(form: PuppetPose, size: tuple[int, int]) -> np.ndarray:
