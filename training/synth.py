@@ -370,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             for name in classes:
                 puppet_index(name)
             if args.photos and not Path(args.photos).is_dir():
-                raise SynthConfigError(f"--photos {args.photos}: no such folder; give the folder of <puppet>.png photos")
+                raise SynthConfigError(f"--photos {args.photos}: no such folder; give the folder "
+                                       "of <puppet>.png photos")
             write_forms_sheet(args.forms, classes, seed=args.seed, photos=args.photos)
             print(f"wrote {args.forms}")
         if args.docs:

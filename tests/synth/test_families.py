@@ -34,9 +34,14 @@ def antler_hands(puppet):
             yield form, form.hands[i]
 
 
+def shadow_and_parts(puppet, form):
+    """The form's shadow mask and part labels at 240x180, the reference performer and framing."""
+    return pose_mask_and_labels(PoseSample(form, Proportions(), Placement(fill=0.8), puppet),
+                                (240, 180))
+
+
 def antler_box(puppet, form) -> tuple[int, int]:
-    _, labels = pose_mask_and_labels(PoseSample(form, Proportions(), Placement(fill=0.8), puppet),
-                                     (240, 180))
+    _, labels = shadow_and_parts(puppet, form)
     ys, xs = np.nonzero(labels == PART_ID["antlers"])
     return int(np.ptp(ys)) + 1, int(np.ptp(xs)) + 1
 
@@ -72,8 +77,7 @@ def test_moose_antlers_are_hooked_or_lie_palm_up_and_are_wider_than_tall():
 
 def ear_rise(puppet, form) -> float:
     """How far the ears reach above the top of the head, as a share of the shadow's height."""
-    mask, labels = pose_mask_and_labels(PoseSample(form, Proportions(), Placement(fill=0.8), puppet),
-                                        (240, 180))
+    mask, labels = shadow_and_parts(puppet, form)
     ears = np.nonzero(labels == PART_ID["ears"])[0]
     head = np.nonzero(labels == PART_ID["head"])[0]
     assert ears.size and head.size, f"{puppet} form {form.name!r} has no ears or no head"

@@ -247,9 +247,10 @@ def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samp
     generator 3.5.0 llama came from seeing every llama form beside the real llama's silhouette,
     thin edge-on hands against a broad head with tall ears."""
     tile = (240, 180)
+    photo_of = _photos_by_puppet(Path(photos)) if photos is not None else None
     rows = []
     for puppet in puppets:
-        real = _photo_silhouette(Path(photos), puppet, tile) if photos is not None else None
+        real = _photo_silhouette(photo_of.get(puppet), puppet, tile) if photo_of is not None else None
         for k, form in enumerate(FORMS[puppet]):
             how = howto_picture(puppet, tile, caption=False) if k == 0 else _draw_form(form, tile)
             parts, holes, m = _reference_transform(form, tile)
@@ -270,22 +271,29 @@ def write_forms_sheet(path: str | Path, puppets: tuple[str, ...] = PUPPETS, samp
     return path
 
 
-def _photo_silhouette(folder: Path, puppet: str, size: tuple[int, int]) -> np.ndarray:
-    """The puppet's photo in `folder` through the contract's silhouette step (grey: none there)."""
+def _photos_by_puppet(folder: Path) -> dict[str, Path]:
+    """The first labelled photo of each puppet, read the way every scoring tool reads one
+    (`training.evaluate.labelled_images`: `<puppet>.<ext>` files or class folders)."""
+    from training.evaluate import labelled_images  # matplotlib and sklearn: only when asked
+
+    found: dict[str, Path] = {}
+    for path, label in labelled_images(folder):
+        found.setdefault(PUPPETS[label], path)
+    return found
+
+
+def _photo_silhouette(path: Path | None, puppet: str, size: tuple[int, int]) -> np.ndarray:
+    """The photo through the contract's silhouette step, as the network sees it (grey: none)."""
     from ombro_contract.preprocess import load_image, silhouette_image
 
     cell = np.full((size[1], size[0], 3), 200, np.uint8)
-    found = sorted(p for p in folder.glob(f"{puppet}.*") if p.suffix.lower() in _PHOTO_SUFFIXES)
-    if not found:
+    if path is None:
         cv2.putText(cell, f"no {puppet} photo", (6, 20), _FONT, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
         return cell
-    sil = cv2.resize(silhouette_image(load_image(found[0])), size, interpolation=cv2.INTER_AREA)
+    sil = cv2.resize(silhouette_image(load_image(path)), size, interpolation=cv2.INTER_AREA)
     cell[:] = sil[..., None] if sil.ndim == 2 else sil
     cv2.putText(cell, "photo", (6, 20), _FONT, 0.45, (0, 0, 200), 1, cv2.LINE_AA)
     return cell
-
-
-_PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
 def _draw_form(form: PuppetPose, size: tuple[int, int]) -> np.ndarray:
