@@ -44,6 +44,23 @@ def test_dark_room_around_a_spotlight_is_wall():
     assert (normalised & blob).sum() / blob.sum() > 0.9
 
 
+def test_a_shadow_covering_most_of_a_spotlight_is_found():
+    """Hands that cover most of the disc leave only small lit pieces of its rim; together they
+    are the wall, so the shadow between them is found and the room outside stays wall."""
+    h, w = 240, 320
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = ((xx - 160) / 90.0) ** 2 + ((yy - 120) / 90.0) ** 2 <= 1.0
+    gray = np.where(disc, 200.0, 20.0).astype(np.float32)
+    cross = (np.abs(xx - 160) < 42) | (np.abs(yy - 120) < 42)
+    shadow = disc & cross
+    gray[shadow] = 45.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats((disc & ~cross).astype(np.uint8))
+    assert n == 5 and (stats[1:, cv2.CC_STAT_AREA] < 0.015 * h * w).all()  # four small pieces
+    got = shadow_mask(cv2.GaussianBlur(gray, (0, 0), 1.5), "otsu", "normalised")
+    assert (got & shadow).sum() / (got | shadow).sum() > 0.8
+    assert (got & ~disc).mean() < 0.01  # the room is not shadow
+
+
 def test_a_forearm_across_a_corner_stays_shadow():
     """Evenly lit wall, shadow covering a corner: no room to find, the corner is shadow."""
     gray = np.full((240, 320), 190.0, np.float32)
