@@ -224,6 +224,31 @@ def publish_int8(fp32_final: Path, base: ModelCard, data_root: Path, val32_top1:
     return int8_final
 
 
+class TrainingDataError(OmbroError):
+    """The dataset given is not the one a published model was trained on."""
+
+
+def check_training_data(name: str, card: ModelCard, data_root: Path, splits: tuple[str, ...]) -> None:
+    """Refuse a dataset that is not the one `card`'s model was trained on: same generator version,
+    with the `splits` present. A model measured or calibrated on other data would carry numbers
+    that say nothing about it."""
+    for split in splits:
+        if not (data_root / split).is_dir():
+            raise TrainingDataError(f"{data_root / split} is missing: --data needs the "
+                                    f"{' and '.join(s + '/' for s in splits)} folders the model "
+                                    "was trained on")
+    trained_on, given = card.metrics.get("generator_version"), dataset_generator_version(data_root)
+    if trained_on != given:
+        def what(v: str | None) -> str:
+            return f"shadows of generator {v}" if v else "data that no generator made (e.g. HaSPeR)"
+
+        hint = (f"e.g. python training/synth.py --out data/synth-v{trained_on}-s0-n1000 --per-class "
+                "1000 (with the generator of that version)" if trained_on else
+                "give the folder it was trained on")
+        raise TrainingDataError(f"{name} was trained on {what(trained_on)}, but {data_root} "
+                                f"holds {what(given)}: use the same data, {hint}")
+
+
 def dataset_generator_version(data_root: Path) -> str | None:
     """The shadow generator's version when the data was generated (its manifest says), else
     None (real data such as HaSPeR)."""

@@ -26,7 +26,7 @@ if __package__ in (None, ""):
 
 from ombro_contract.card import load_verified
 from ombro_contract.errors import OmbroError
-from training.export import dataset_generator_version, git_commit, publish_int8
+from training.export import TrainingDataError, check_training_data, git_commit, publish_int8
 from training.quantize import CALIBRATION_METHODS
 
 
@@ -43,20 +43,10 @@ def requantize(fp32_path: Path, data_root: Path, version: str | None = None, cal
     if val32 is None:
         raise RequantizeError(f"{fp32_path}'s card has no val_top1 to measure the int8 drop against; "
                               "export the run again with training/export.py")
-    for split in ("train", "val"):
-        if not (data_root / split).is_dir():
-            raise RequantizeError(f"{data_root / split} is missing: --data needs the train/ and val/ "
-                                  "folders the model was trained on")
-    trained_on, given = fp32.metrics.get("generator_version"), dataset_generator_version(data_root)
-    if trained_on != given:
-        def what(v: str | None) -> str:
-            return f"shadows of generator {v}" if v else "data that no generator made (e.g. HaSPeR)"
-
-        hint = (f"e.g. python training/synth.py --out data/synth-v{trained_on}-s0-n1000 --per-class "
-                "1000 (with the generator of that version)" if trained_on else
-                "give the folder it was trained on")
-        raise RequantizeError(f"{fp32_path.name} was trained on {what(trained_on)}, but {data_root} "
-                              f"holds {what(given)}: calibrate on the same data, {hint}")
+    try:
+        check_training_data(fp32_path.name, fp32, data_root, ("train", "val"))
+    except TrainingDataError as exc:
+        raise RequantizeError(str(exc)) from None
     stamp = datetime.now(UTC)
     commit = git_commit()
     base = fp32.model_copy(update={
