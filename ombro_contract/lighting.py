@@ -27,6 +27,7 @@ against the generator's true masks in `benchmarks/bench_silhouette.py`.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import cv2
@@ -41,6 +42,7 @@ _K3 = np.ones((3, 3), np.uint8)
 # 0.898 -> 0.921 with 0.002, benchmarks/bench_silhouette.py).
 _MIN_LIT_FRACTION = 0.002
 _RANSAC_ITERATIONS = 32
+_TRIPLES = np.array(list(itertools.combinations(range(5), 3)))  # of a RANSAC sample's 5 points
 _ELLIPSE_TOLERANCE = 1.0  # analysis pixels
 _LIGHT_SIGMA = 8.0  # analysis pixels; the light on a wall changes slowly
 # A dark area outside the lit region is room when this much of its border is lit wall: less
@@ -129,6 +131,20 @@ def _ransac_samples(n: int) -> np.ndarray:
     return rows
 
 
+def _no_three_in_line(samples: np.ndarray) -> np.ndarray:
+    """Which (R, 5, 2) samples have no three points on a line (bool, R).
+
+    No ellipse passes through three points of a line, so such a sample has no fit; worse,
+    cv2.fitEllipse answers it with a different ellipse from call to call (seen with four points
+    along the frame's second row), which made the same frame give different silhouettes.
+    Outline points are whole pixels, so twice a triangle's area is a whole number: 0 is a line.
+    """
+    a, b, c = (samples[:, _TRIPLES[:, k]] for k in range(3))
+    ab, ac = b - a, c - a
+    twice_area = np.abs(ab[..., 0] * ac[..., 1] - ab[..., 1] * ac[..., 0])
+    return twice_area.min(axis=1) >= 1.0
+
+
 def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     """The spotlight's disc (uint8 mask) when the lit wall's outline shows an elliptic edge.
 
@@ -147,8 +163,9 @@ def _spotlight(lit: np.ndarray, outline: np.ndarray, hull: np.ndarray) -> np.nda
     n = len(pts)
     if n < 20:
         return None
+    samples = pts[_ransac_samples(n)]
     fits = []
-    for sample in pts[_ransac_samples(n)]:
+    for sample in samples[_no_three_in_line(samples)]:
         fit = _fit_ellipse(sample)
         if fit is not None and 4 < fit[2] < 3 * w and 4 < fit[3] < 3 * h:
             fits.append(fit)

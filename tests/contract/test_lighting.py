@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ombro_contract.lighting import shadow_mask
+from ombro_contract.lighting import _no_three_in_line, shadow_mask
 from ombro_contract.preprocess import PreprocessSpec, luma, silhouette
 from training.shadowgen.render import render_photo
 
@@ -59,6 +59,26 @@ def test_a_shadow_covering_most_of_a_spotlight_is_found():
     got = shadow_mask(cv2.GaussianBlur(gray, (0, 0), 1.5), "otsu", "normalised")
     assert (got & shadow).sum() / (got | shadow).sum() > 0.8
     assert (got & ~disc).mean() < 0.01  # the room is not shadow
+
+
+def test_the_same_frame_always_gives_the_same_silhouette():
+    """cv2.fitEllipse answers five points with three in a line differently from call to call;
+    such RANSAC samples are skipped, so a noisy frame (many lit specks along the frame's second
+    row) gives one silhouette, in training and in the app alike."""
+    rng = np.random.default_rng(1234)
+    frame = [rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for _ in range(3)][-1]
+    first = silhouette(frame, NORMALISED)
+    for _ in range(15):
+        np.testing.assert_array_equal(silhouette(frame, NORMALISED), first)
+
+
+def test_samples_with_three_points_in_a_line_are_skipped():
+    samples = np.array([
+        [[0, 0], [10, 0], [20, 0], [5, 9], [15, 7]],  # three on the row y = 0
+        [[0, 0], [10, 1], [20, 0], [5, 9], [15, 7]],
+        [[0, 0], [4, 4], [9, 9], [9, 0], [0, 9]],  # three on the diagonal
+    ], np.float32)
+    assert _no_three_in_line(samples).tolist() == [False, True, False]
 
 
 def test_a_forearm_across_a_corner_stays_shadow():
