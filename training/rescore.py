@@ -9,8 +9,7 @@ the weights stay right but the card's val and real-photo numbers go stale; the r
 `training/export.py` needs is usually gone by then. This keeps the file, its checksum and its
 version (apps need not download anything), and rewrites the measured numbers: val top-1, macro F1
 and per-class results on `--data`'s val split, the real-photo results, and for an int8 file its
-drop against the fp32 file beside it (measure the fp32 file first, or both in one call, fp32
-first). The card keeps what it said before under `metrics.rescored`, with the commit.
+drop against the fp32 file beside it (measure the fp32 file first, or both in one call). The card keeps what it said before under `metrics.rescored`, with the commit.
 """
 
 from __future__ import annotations
@@ -65,10 +64,11 @@ def rescore(path: Path, data_root: Path) -> ModelCard:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Re-measure published models and update their cards.")
-    p.add_argument("models", type=Path, nargs="+", help="published .onnx files (fp32 before int8)")
+    p.add_argument("models", type=Path, nargs="+", help="published .onnx files, e.g. models/*.onnx")
     p.add_argument("--data", type=Path, required=True, help="the dataset they were trained on")
     args = p.parse_args(argv)
-    for path in args.models:
+    # fp32 files first: an int8 card's drop is measured against the fp32 file's new val top-1
+    for path in sorted(args.models, key=lambda m: m.name.endswith(".int8.onnx")):
         try:
             card = rescore(path, args.data)
         except (OmbroError, OSError) as exc:

@@ -55,7 +55,8 @@ def test_stale_numbers_are_measured_again_and_the_file_kept(published, tiny_data
     _stale(card_path_for(fp32), val_top1=0.01, real_top1=0.99)
     _stale(card_path_for(int8), val_top1=0.02, int8_drop_points=-1.0)
 
-    assert rescore.main([str(fp32), str(int8), "--data", str(tiny_dataset_shared)]) == 0, \
+    # int8 named first: the fp32 file is still measured first, so the drop uses its new val
+    assert rescore.main([str(int8), str(fp32), "--data", str(tiny_dataset_shared)]) == 0, \
         capsys.readouterr().err
     after32, after8 = load_verified(fp32), load_verified(int8)
     for before, after in ((before32, after32), (before8, after8)):
