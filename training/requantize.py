@@ -26,7 +26,7 @@ if __package__ in (None, ""):
 
 from ombro_contract.card import load_verified
 from ombro_contract.errors import OmbroError
-from training.export import TrainingDataError, check_training_data, git_commit, publish_int8
+from training.export import check_training_data, git_commit, publish_int8
 from training.quantize import CALIBRATION_METHODS
 
 
@@ -43,10 +43,7 @@ def requantize(fp32_path: Path, data_root: Path, version: str | None = None, cal
     if val32 is None:
         raise RequantizeError(f"{fp32_path}'s card has no val_top1 to measure the int8 drop against; "
                               "export the run again with training/export.py")
-    try:
-        check_training_data(fp32_path.name, fp32, data_root, ("train", "val"))
-    except TrainingDataError as exc:
-        raise RequantizeError(str(exc)) from None
+    check_training_data(fp32_path.name, fp32, data_root, ("train", "val"))
     stamp = datetime.now(UTC)
     commit = git_commit()
     base = fp32.model_copy(update={

@@ -9,7 +9,8 @@ the weights stay right but the card's val and real-photo numbers go stale; the r
 `training/export.py` needs is usually gone by then. This keeps the file, its checksum and its
 version (apps need not download anything), and rewrites the measured numbers: val top-1, macro F1
 and per-class results on `--data`'s val split, the real-photo results, and for an int8 file its
-drop against the fp32 file beside it (measure the fp32 file first, or both in one call). The card keeps what it said before under `metrics.rescored`, with the commit.
+drop against the fp32 file beside it (measure the fp32 file first, or both in one call). The
+card keeps what it said before under `metrics.rescored`, with the commit.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ _MEASURED = ("val_top1", "val_macro_f1", "real_top1", "real_top3", "real_mean_tr
 
 
 def _fp32_sibling_top1(path: Path, card: ModelCard) -> float | None:
-    stem = path.name.removesuffix(".int8.onnx")
-    fp32 = path.with_name(model_filename(stem, "fp32"))
-    if card.quantization != "int8" or not fp32.exists():
+    if card.quantization != "int8":
+        return None
+    fp32 = path.with_name(model_filename(path.name.removesuffix(".int8.onnx"), "fp32"))
+    if not fp32.exists():
         return None
     return load_verified(fp32).metrics.get("val_top1")
 
@@ -47,8 +49,7 @@ def rescore(path: Path, data_root: Path) -> ModelCard:
                          "numbers")
     val, real = measure(path, card, data_root)
     before = card.metrics
-    extra = {k: v for k, v in before.items() if k not in card_metrics(val, real, {})}
-    metrics = card_metrics(val, real, extra)
+    metrics = {**before, **card_metrics(val, real, {})}  # what is not measured is kept
     fp32_top1 = _fp32_sibling_top1(path, card)
     if fp32_top1 is not None:
         metrics.update(val_top1_fp32=fp32_top1,
