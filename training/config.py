@@ -35,6 +35,10 @@ class TrainConfig(BaseModel):
     teacher: str | None = None
     kd_alpha: float = Field(0.7, ge=0, le=1)
     kd_temperature: float = Field(2.0, gt=0)
+    # an exponential moving average of the weights is what the run saves and exports (engine.build_ema)
+    model_ema: bool = False
+    model_ema_steps: int = Field(32, ge=1)
+    model_ema_decay: float = Field(0.9998, gt=0, lt=1)
     # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
@@ -104,6 +108,14 @@ class TrainConfig(BaseModel):
                        help="weight of the teacher's soft targets against the labels (with --teacher)")
         p.add_argument("--kd-temperature", type=float, default=d.kd_temperature,
                        help="softmax temperature of the distillation term (with --teacher)")
+        p.add_argument("--model-ema", action="store_true",
+                       help="keep an exponential moving average of the weights and save, evaluate "
+                       "and export it instead of the last weights (torchvision's --model-ema)")
+        p.add_argument("--model-ema-steps", type=int, default=d.model_ema_steps,
+                       help="update the average every this many batches")
+        p.add_argument("--model-ema-decay", type=float, default=d.model_ema_decay,
+                       help="scaled as in torchvision: the average spans about 1 / (training images x "
+                       "(1 - decay)) of the run")
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")

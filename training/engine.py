@@ -88,6 +88,22 @@ class Precision:
         return torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
 
 
+def build_ema(model: nn.Module, *, decay: float, steps: int, batch_size: int, world_size: int,
+              epochs: int) -> torch.optim.swa_utils.AveragedModel:
+    """An exponential moving average of the weights (and BatchNorm statistics), as in torchvision's
+    references (`--model-ema`): updated every `steps` batches, with the per-update decay scaled so
+    the average spans about 1 / (N x (1 - decay)) of the run whatever the batch size and length
+    (a third of it for 15,000 images at 0.9998).
+
+    Why: averaged weights sit in flatter minima, which transfer better to a domain the training
+    data only approximates (Izmailov et al. 2018, SWA; Cha et al. 2021, SWAD); here that is the
+    step from generated shadows to photographed ones."""
+    adjust = world_size * batch_size * steps / epochs
+    alpha = min(1.0, (1.0 - decay) * adjust)
+    return torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(1.0 - alpha), use_buffers=True)
+
+
 def _to_device(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     x = x.to(device, non_blocking=True)
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
@@ -96,11 +112,12 @@ def _to_device(x: torch.Tensor, device: torch.device, channels_last: bool) -> to
 def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, device, epoch: int, *,
                     precision: Precision, channels_last: bool, info: DistInfo,
                     limit_batches: int = 0, clip_grad_norm: float = 0.0, progress: bool = True,
-                    teacher=None) -> dict:
+                    teacher=None, ema=None, ema_steps: int = 32) -> dict:
     """One pass over the training data; returns loss, top-1 and images/s summed over ranks.
 
     With a `teacher` (training/distill.py) the criterion also gets the teacher's logits for the
-    same augmented batch."""
+    same augmented batch; with `ema` (build_ema) the average takes in the weights every
+    `ema_steps` batches."""
     model.train()
     n_batches = min(len(loader), limit_batches) if limit_batches else len(loader)
     loss_sum = correct = seen = 0.0
@@ -124,6 +141,8 @@ def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, devi
         scaler.step(optimizer)
         scaler.update()
         scheduler.step()
+        if ema is not None and (i + 1) % ema_steps == 0:
+            ema.update_parameters(model)
         n = targets.size(0)
         loss_sum += loss.item() * n
         correct += (logits.argmax(1) == targets).sum().item()

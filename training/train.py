@@ -29,7 +29,14 @@ from ombro_contract.labels import PUPPETS
 from training.config import TrainConfig
 from training.data import PuppetImages, check_dataset_root, scan_split, write_data_report
 from training.distill import DistillationLoss, Teacher
-from training.engine import Precision, build_model, build_scheduler, evaluate, train_one_epoch
+from training.engine import (
+    Precision,
+    build_ema,
+    build_model,
+    build_scheduler,
+    evaluate,
+    train_one_epoch,
+)
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
 from training.synth_data import ensure_synth_dataset
@@ -157,6 +164,10 @@ def main(cfg: TrainConfig) -> Path:
     steps = min(len(train_loader), cfg.limit_batches) if cfg.limit_batches else len(train_loader)
     scheduler = build_scheduler(optimizer, cfg.epochs * steps, cfg.warmup_epochs * steps)
     scaler = precision.scaler()
+    ema = None
+    if cfg.model_ema:
+        ema = build_ema(model, decay=cfg.model_ema_decay, steps=cfg.model_ema_steps,
+                        batch_size=cfg.batch_size, world_size=info.world_size, epochs=cfg.epochs)
 
     start_epoch, best_acc = 0, -1.0
     if cfg.resume and ckpt_path.exists():
@@ -170,7 +181,14 @@ def main(cfg: TrainConfig) -> Path:
             raise SystemExit(f"--resume: {ckpt_path} was trained with --teacher {saved.teacher} "
                              f"(alpha {saved.kd_alpha}, temperature {saved.kd_temperature}); pass the "
                              f"same distillation options to continue it")
-        model.load_state_dict(ckpt["model"])
+        if bool(cfg.model_ema) != ("model_ema" in ckpt):
+            raise SystemExit(f"--resume: {ckpt_path} was trained "
+                             f"{'with' if 'model_ema' in ckpt else 'without'} --model-ema; pass the "
+                             f"same option to continue it")
+        # with an average, "model" is the average (what export.py reads), "train_model" the weights
+        model.load_state_dict(ckpt.get("train_model", ckpt["model"]))
+        if ema is not None:
+            ema.load_state_dict(ckpt["model_ema"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         scaler.load_state_dict(ckpt["scaler"])
@@ -205,8 +223,11 @@ def main(cfg: TrainConfig) -> Path:
                                 device, epoch, precision=precision, channels_last=channels_last,
                                 info=info, limit_batches=cfg.limit_batches,
                                 clip_grad_norm=cfg.clip_grad_norm, progress=cfg.progress,
-                                teacher=teacher)
-        val = evaluate(unwrap(train_model), val_loader, device, criterion=criterion,
+                                teacher=teacher, ema=ema, ema_steps=cfg.model_ema_steps)
+        if ema is not None and epoch < cfg.warmup_epochs:
+            ema.n_averaged.fill_(0)  # as torchvision: copy the weights while the LR warms up
+        shipped = ema.module if ema is not None else unwrap(train_model)
+        val = evaluate(shipped, val_loader, device, criterion=criterion,
                        precision=precision, channels_last=channels_last, info=info,
                        limit_batches=cfg.limit_batches, progress=cfg.progress)
         if not info.is_main:
@@ -216,15 +237,17 @@ def main(cfg: TrainConfig) -> Path:
                "epoch_s": f"{time.perf_counter() - t0:.1f}",
                **{k: f"{v:.5f}" if k != "train_images_per_s" else f"{v:.1f}" for k, v in stats.items()}}
         log.append(row)
-        state = {"model": unwrap(model).state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
+        state = {"model": shipped.state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
                  "spec": spec.model_dump(mode="json"), "config": cfg.model_dump(mode="json"),
                  "epoch": epoch, "dataset": describe_dataset(root, cfg), "data_root": str(root),
                  "teacher": teacher.version if teacher else None}
         if val.top1 > best_acc:
             best_acc = val.top1
             save_atomic({**state, "val_top1": val.top1}, run_dir / BEST_NAME)
-        save_atomic({**state, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                     "scaler": scaler.state_dict(), "best_acc": best_acc}, ckpt_path)
+        averaged = {} if ema is None else {"train_model": unwrap(model).state_dict(),
+                                           "model_ema": ema.state_dict()}
+        save_atomic({**state, **averaged, "optimizer": optimizer.state_dict(),
+                     "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(), "best_acc": best_acc}, ckpt_path)
         print(f"epoch {epoch}: train loss {stats['train_loss']:.3f} acc {stats['train_acc']:.3f} | "
               f"val loss {val.loss:.3f} top-1 {val.top1:.3f} (best {best_acc:.3f}) | "
               f"{row['epoch_s']} s, {stats['train_images_per_s']:.0f} img/s", flush=True)

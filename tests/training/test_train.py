@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from ombro_contract.labels import PUPPETS
-from training.engine import PretrainedWeightsError, build_model, build_scheduler
+from training.engine import PretrainedWeightsError, build_ema, build_model, build_scheduler
 from training.train import cli
 from training.utils import load_checkpoint
 
@@ -143,3 +143,49 @@ def test_torchrun_two_processes_train_with_ddp(tiny_dataset_shared: Path, tmp_pa
     assert "2 process(es)" in out.stdout
     assert epochs_logged(run) == [0]  # only rank 0 writes
     assert load_checkpoint(run / "model_best.pth")["val_top1"] >= 0.0
+
+
+def test_ema_is_torchvisions_scaled_average_of_weights_and_batchnorm_statistics():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.BatchNorm1d(2))
+    # torchvision's scaling: alpha = (1 - decay) x world x batch x steps / epochs = 0.001 x 16 = 0.016
+    ema = build_ema(model, decay=0.999, steps=4, batch_size=8, world_size=1, epochs=2)
+    w0 = model[0].weight.detach().clone()
+    ema.update_parameters(model)  # the first update copies
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+        model[1].running_mean.fill_(2.0)
+    ema.update_parameters(model)
+    assert torch.allclose(ema.module[0].weight, w0 + 0.016, atol=1e-6)
+    assert torch.allclose(ema.module[1].running_mean, torch.full((2,), 0.032), atol=1e-6)
+    # a decay too weak for the run's length clips to the last weights, never beyond them
+    last = build_ema(model, decay=0.5, steps=4, batch_size=8, world_size=1, epochs=2)
+    last.update_parameters(model)
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    last.update_parameters(model)
+    assert torch.equal(last.module[0].weight, model[0].weight)
+
+
+def test_model_ema_saves_the_average_and_resumes_it(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--model-ema", "--model-ema-steps",
+            "1", "--warmup-epochs", "0", "--no-report", *FAST]
+    assert cli([*base, "--epochs", "1"]) == 0
+    ckpt = load_checkpoint(run / "checkpoint.pth")
+    averaged = {k.removeprefix("module."): v for k, v in ckpt["model_ema"].items() if k != "n_averaged"}
+    steps = int(ckpt["model_ema"]["n_averaged"])
+    assert steps >= 2
+    # "model" (what export.py and evaluate.py read) is the average, not the last weights
+    assert ckpt["model"].keys() == averaged.keys() == ckpt["train_model"].keys()
+    assert all(torch.equal(ckpt["model"][k], averaged[k]) for k in averaged)
+    weight = "features.0.0.weight"
+    assert not torch.allclose(ckpt["model"][weight], ckpt["train_model"][weight])
+    best = load_checkpoint(run / "model_best.pth")
+    assert torch.equal(best["model"][weight], ckpt["model"][weight])
+
+    assert cli([*base, "--epochs", "2", "--resume"]) == 0
+    resumed = load_checkpoint(run / "checkpoint.pth")
+    assert int(resumed["model_ema"]["n_averaged"]) == 2 * steps  # the average went on, not restarted
+    plain = [a for a in base if a not in ("--model-ema",)]
+    with pytest.raises(SystemExit, match="--model-ema"):
+        cli([*plain, "--epochs", "3", "--resume"])
