@@ -168,6 +168,8 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     provenance = {"epoch": ckpt["epoch"], "generator_version": dataset_generator_version(data_root)}
     if ckpt.get("teacher"):
         provenance["distilled_from"] = ckpt["teacher"]
+    if (ckpt.get("config") or {}).get("model_ema"):  # the weights are train.py's --model-ema average
+        provenance["model_ema_decay"] = ckpt["config"]["model_ema_decay"]
     write_card(fp32_final, fp32_card.model_copy(update={"metrics": card_metrics(
         val32, real32, {"onnx_parity_max_abs_diff": diff, **provenance})}))
     written = {"fp32": fp32_final}

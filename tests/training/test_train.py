@@ -16,7 +16,9 @@ import cv2
 import pytest
 import torch
 
+from ombro_contract.card import load_verified
 from ombro_contract.labels import PUPPETS
+from training import export
 from training.engine import PretrainedWeightsError, build_ema, build_model, build_scheduler
 from training.train import cli
 from training.utils import load_checkpoint
@@ -189,3 +191,6 @@ def test_model_ema_saves_the_average_and_resumes_it(tiny_dataset_shared: Path, t
     plain = [a for a in base if a not in ("--model-ema",)]
     with pytest.raises(SystemExit, match="--model-ema"):
         cli([*plain, "--epochs", "3", "--resume"])
+
+    assert export.main([str(run), "--out", str(tmp_path / "out"), "--no-int8", "--version", "ema-1"]) == 0
+    assert load_verified(tmp_path / "out" / "mobilenet_v2.onnx").metrics["model_ema_decay"] == 0.9998
