@@ -39,6 +39,7 @@ class TrainConfig(BaseModel):
     model_ema: bool = False
     model_ema_steps: int = Field(32, ge=1)
     model_ema_decay: float = Field(0.9998, gt=0, lt=1)
+    model_ema_start_epoch: int | None = Field(None, ge=0)  # None: after the LR warm-up
     # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
@@ -116,6 +117,9 @@ class TrainConfig(BaseModel):
         p.add_argument("--model-ema-decay", type=float, default=d.model_ema_decay,
                        help="scaled as in torchvision: the average spans about 1 / (training images x "
                        "(1 - decay)) of the run")
+        p.add_argument("--model-ema-start-epoch", type=int, default=None,
+                       help="the average copies the weights until this epoch and averages from "
+                       "there on (default: after the LR warm-up, as torchvision)")
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")

@@ -168,6 +168,8 @@ def main(cfg: TrainConfig) -> Path:
     if cfg.model_ema:
         ema = build_ema(model, decay=cfg.model_ema_decay, steps=cfg.model_ema_steps,
                         batch_size=cfg.batch_size, world_size=info.world_size, epochs=cfg.epochs)
+    # as torchvision, not before the LR has warmed up: early weights lie far from the final basin
+    ema_start = cfg.warmup_epochs if cfg.model_ema_start_epoch is None else cfg.model_ema_start_epoch
 
     start_epoch, best_acc = 0, -1.0
     if cfg.resume and ckpt_path.exists():
@@ -224,8 +226,8 @@ def main(cfg: TrainConfig) -> Path:
                                 info=info, limit_batches=cfg.limit_batches,
                                 clip_grad_norm=cfg.clip_grad_norm, progress=cfg.progress,
                                 teacher=teacher, ema=ema, ema_steps=cfg.model_ema_steps)
-        if ema is not None and epoch < cfg.warmup_epochs:
-            ema.n_averaged.fill_(0)  # as torchvision: copy the weights while the LR warms up
+        if ema is not None and epoch < ema_start:
+            ema.n_averaged.fill_(0)  # copy the weights until the averaging starts
         shipped = ema.module if ema is not None else unwrap(train_model)
         val = evaluate(shipped, val_loader, device, criterion=criterion,
                        precision=precision, channels_last=channels_last, info=info,

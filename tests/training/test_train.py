@@ -19,6 +19,7 @@ import torch
 from ombro_contract.card import load_verified
 from ombro_contract.labels import PUPPETS
 from training import export
+from training.config import TrainConfig
 from training.engine import PretrainedWeightsError, build_ema, build_model, build_scheduler
 from training.train import cli
 from training.utils import load_checkpoint
@@ -194,3 +195,15 @@ def test_model_ema_saves_the_average_and_resumes_it(tiny_dataset_shared: Path, t
 
     assert export.main([str(run), "--out", str(tmp_path / "out"), "--no-int8", "--version", "ema-1"]) == 0
     assert load_verified(tmp_path / "out" / "mobilenet_v2.onnx").metrics["model_ema_decay"] == 0.9998
+
+
+def test_model_ema_copies_the_weights_until_its_start_epoch(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--model-ema", "--model-ema-steps",
+            "1", "--warmup-epochs", "0", "--model-ema-start-epoch", "1", "--no-report", *FAST]
+    assert cli([*base, "--epochs", "2", "--limit-batches", "2"]) == 0
+    assert epochs_logged(run) == [0, 1]
+    ckpt = load_checkpoint(run / "checkpoint.pth")
+    # epoch 0's updates were dropped at its end; epoch 1 copied at its first batch, then averaged
+    assert int(ckpt["model_ema"]["n_averaged"]) == 2
+    assert TrainConfig.model_validate(ckpt["config"]).model_ema_start_epoch == 1
