@@ -118,8 +118,8 @@ class TrainConfig(BaseModel):
                        help="scaled as in torchvision: the average spans about 1 / (training images x "
                        "(1 - decay)) of the run")
         p.add_argument("--model-ema-start-epoch", type=int, default=None,
-                       help="the average copies the weights until this epoch and averages from "
-                       "there on (default: after the LR warm-up, as torchvision)")
+                       help="start averaging at this epoch; before it the run evaluates and saves "
+                       "the last weights (default: after the LR warm-up, as torchvision)")
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")

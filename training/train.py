@@ -219,16 +219,16 @@ def main(cfg: TrainConfig) -> Path:
               f"for epochs {start_epoch}..{cfg.epochs - 1}, {steps} steps each")
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
+        averaging = ema is not None and epoch >= ema_start  # before: a plain run, last weights
         if hasattr(train_sampler, "set_epoch"):
             train_sampler.set_epoch(epoch)
         stats = train_one_epoch(train_model, criterion, optimizer, scheduler, scaler, train_loader,
                                 device, epoch, precision=precision, channels_last=channels_last,
                                 info=info, limit_batches=cfg.limit_batches,
                                 clip_grad_norm=cfg.clip_grad_norm, progress=cfg.progress,
-                                teacher=teacher, ema=ema, ema_steps=cfg.model_ema_steps)
-        if ema is not None and epoch < ema_start:
-            ema.n_averaged.fill_(0)  # copy the weights until the averaging starts
-        shipped = ema.module if ema is not None else unwrap(train_model)
+                                teacher=teacher, ema=ema if averaging else None,
+                                ema_steps=cfg.model_ema_steps)
+        shipped = ema.module if averaging else unwrap(train_model)
         val = evaluate(shipped, val_loader, device, criterion=criterion,
                        precision=precision, channels_last=channels_last, info=info,
                        limit_batches=cfg.limit_batches, progress=cfg.progress)

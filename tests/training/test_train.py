@@ -197,13 +197,20 @@ def test_model_ema_saves_the_average_and_resumes_it(tiny_dataset_shared: Path, t
     assert load_verified(tmp_path / "out" / "mobilenet_v2.onnx").metrics["model_ema_decay"] == 0.9998
 
 
-def test_model_ema_copies_the_weights_until_its_start_epoch(tiny_dataset_shared: Path, tmp_path: Path):
+def test_model_ema_starts_averaging_at_its_start_epoch(tiny_dataset_shared: Path, tmp_path: Path):
     run = tmp_path / "run"
     base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--model-ema", "--model-ema-steps",
-            "1", "--warmup-epochs", "0", "--model-ema-start-epoch", "1", "--no-report", *FAST]
-    assert cli([*base, "--epochs", "2", "--limit-batches", "2"]) == 0
-    assert epochs_logged(run) == [0, 1]
+            "1", "--warmup-epochs", "0", "--model-ema-start-epoch", "1", "--limit-batches", "2",
+            "--no-report", *FAST]
+    assert cli([*base, "--epochs", "1"]) == 0
     ckpt = load_checkpoint(run / "checkpoint.pth")
-    # epoch 0's updates were dropped at its end; epoch 1 copied at its first batch, then averaged
-    assert int(ckpt["model_ema"]["n_averaged"]) == 2
+    # before its start epoch the run is a plain one: the last weights are evaluated and saved
+    assert int(ckpt["model_ema"]["n_averaged"]) == 0
+    assert all(torch.equal(ckpt["model"][k], ckpt["train_model"][k]) for k in ckpt["model"])
+    assert cli([*base, "--epochs", "2", "--resume"]) == 0
+    ckpt = load_checkpoint(run / "checkpoint.pth")
+    assert epochs_logged(run) == [0, 1]
+    assert int(ckpt["model_ema"]["n_averaged"]) == 2  # copied at the first batch, then averaged
+    weight = "features.0.0.weight"
+    assert not torch.allclose(ckpt["model"][weight], ckpt["train_model"][weight])
     assert TrainConfig.model_validate(ckpt["config"]).model_ema_start_epoch == 1
