@@ -40,6 +40,9 @@ class TrainConfig(BaseModel):
     model_ema_steps: int = Field(32, ge=1)
     model_ema_decay: float = Field(0.9998, gt=0, lt=1)
     model_ema_start_epoch: int | None = Field(None, ge=0)  # None: after the LR warm-up
+    # MixUp / CutMix of each batch (transforms.BatchMix); 0 turns each off
+    mixup_alpha: float = Field(0.0, ge=0)
+    cutmix_alpha: float = Field(0.0, ge=0)
     # preprocessing (becomes the PreprocessSpec saved in the checkpoint and the model card)
     input_size: int = DEFAULT_SPEC.input_size
     mode: Literal["silhouette", "rgb"] = DEFAULT_SPEC.mode
@@ -120,6 +123,11 @@ class TrainConfig(BaseModel):
         p.add_argument("--model-ema-start-epoch", type=int, default=None,
                        help="start averaging at this epoch; before it the run evaluates and saves "
                        "the last weights (default: after the LR warm-up, as torchvision)")
+        p.add_argument("--mixup-alpha", type=float, default=d.mixup_alpha,
+                       help="MixUp of training batches with this Beta alpha (references: 0.2); 0: off")
+        p.add_argument("--cutmix-alpha", type=float, default=d.cutmix_alpha,
+                       help="CutMix of training batches with this Beta alpha (references: 1.0); 0: off; "
+                       "with both, each batch gets one of the two")
         p.add_argument("--input-size", type=int, default=d.input_size, help="network input, pixels")
         p.add_argument("--mode", choices=["silhouette", "rgb"], default=d.mode)
         p.add_argument("--threshold", default=d.threshold, help="silhouette gray level or 'otsu'")

@@ -145,7 +145,8 @@ def train_one_epoch(model, criterion, optimizer, scheduler, scaler, loader, devi
             ema.update_parameters(model)
         n = targets.size(0)
         loss_sum += loss.item() * n
-        correct += (logits.argmax(1) == targets).sum().item()
+        hard = targets.argmax(1) if targets.ndim == 2 else targets  # mixed labels: the larger part
+        correct += (logits.argmax(1) == hard).sum().item()
         seen += n
         bar.update(1)
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",

@@ -22,6 +22,7 @@ if __package__ in (None, ""):  # `python training/train.py` from the repo root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
 from ombro_contract.errors import OmbroError
@@ -40,6 +41,7 @@ from training.engine import (
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
 from training.synth_data import ensure_synth_dataset
+from training.transforms import BatchMix
 from training.utils import (
     BEST_NAME,
     CHECKPOINT_NAME,
@@ -112,8 +114,10 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
         persistent_workers=cfg.workers > 0,
         prefetch_factor=4 if cfg.workers > 0 else None,
     )
+    mix = (BatchMix(len(PUPPETS), cfg.mixup_alpha, cfg.cutmix_alpha)
+           if cfg.mixup_alpha > 0 or cfg.cutmix_alpha > 0 else None)
     train_loader = torch.utils.data.DataLoader(
-        train_set, batch_size=cfg.batch_size, sampler=train_sampler, generator=g,
+        train_set, batch_size=cfg.batch_size, sampler=train_sampler, generator=g, collate_fn=mix,
         drop_last=len(train_set) // info.world_size > cfg.batch_size, **common)
     val_loader = torch.utils.data.DataLoader(
         val_set, batch_size=cfg.batch_size, sampler=ShardSampler(len(val_set), info), **common)
@@ -269,7 +273,14 @@ def main(cfg: TrainConfig) -> Path:
 def cli(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
     try:
-        main(TrainConfig.from_args(args))
+        cfg = TrainConfig.from_args(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+                             for e in exc.errors())
+        print(f"error: {problems} (see --help)", file=sys.stderr)
+        return 2
+    try:
+        main(cfg)
     except (OmbroError, ProtectedDatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

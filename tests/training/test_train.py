@@ -214,3 +214,29 @@ def test_model_ema_starts_averaging_at_its_start_epoch(tiny_dataset_shared: Path
     weight = "features.0.0.weight"
     assert not torch.allclose(ckpt["model"][weight], ckpt["train_model"][weight])
     assert TrainConfig.model_validate(ckpt["config"]).model_ema_start_epoch == 1
+
+
+def test_mixed_batches_train_and_the_card_names_the_mix(tiny_dataset_shared: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    assert cli(["--data", str(tiny_dataset_shared), "--out", str(run), "--epochs", "1",
+                "--limit-batches", "3", "--mixup-alpha", "0.2", "--cutmix-alpha", "1.0",
+                "--no-report", *FAST]) == 0
+    with (run / "log.csv").open() as f:
+        row = next(csv.DictReader(f))
+    assert 0.0 <= float(row["train_acc"]) <= 1.0  # scored against the larger part of each label
+    assert float(row["train_loss"]) > 0
+    config = TrainConfig.model_validate(load_checkpoint(run / "checkpoint.pth")["config"])
+    assert (config.mixup_alpha, config.cutmix_alpha) == (0.2, 1.0)
+    assert export.main([str(run), "--out", str(tmp_path / "out"), "--no-int8", "--version", "mix-1"]) == 0
+    metrics = load_verified(tmp_path / "out" / "mobilenet_v2.onnx").metrics
+    assert (metrics["mixup_alpha"], metrics["cutmix_alpha"]) == (0.2, 1.0)
+
+
+def test_out_of_range_options_are_refused_by_name(tiny_dataset_shared: Path, tmp_path: Path, capsys):
+    rc = cli(["--data", str(tiny_dataset_shared), "--out", str(tmp_path / "run"), "--epochs", "0",
+              "--mixup-alpha", "-0.5", *FAST])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "--mixup-alpha: Input should be greater than or equal to 0" in err
+    assert "--epochs: Input should be greater than or equal to 1" in err
+    assert not (tmp_path / "run").exists()  # nothing started

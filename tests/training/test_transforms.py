@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from ombro_contract.preprocess import PreprocessSpec
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
-from training.transforms import ShadowAugment
+from training.transforms import BatchMix, ShadowAugment
 
 SPEC = PreprocessSpec(input_size=64)
 
@@ -89,3 +90,38 @@ def test_brightness_moves_pixels_across_the_silhouette_threshold():
         np.random.seed(seed)
         means.add(round(float(ClassificationPresetEval(fixed)(aug.photometric(img)).mean()), 3))
     assert len(means) == 2  # all-wall and all-shadow inputs both occur
+
+
+def _batch(n: int = 8, classes: int = 15):
+    """n (image, label) pairs as a Dataset returns them: each image one flat value, its index."""
+    return [(torch.full((3, 16, 16), float(i)), i % classes) for i in range(n)]
+
+
+def test_mixup_mixes_two_images_and_their_labels_in_the_same_proportion():
+    torch.manual_seed(0)
+    images, labels = BatchMix(15, mixup_alpha=0.4)(_batch())
+    assert images.shape == (8, 3, 16, 16) and labels.shape == (8, 15)
+    assert torch.allclose(labels.sum(1), torch.ones(8))
+    # torchvision mixes each image with the batch rolled by one, by one lambda for the batch
+    lam = labels[1, 1].item()
+    assert 0.0 < lam < 1.0
+    for i in range(1, 8):
+        assert torch.allclose(images[i], torch.full((3, 16, 16), lam * i + (1 - lam) * (i - 1)))
+        assert labels[i, i] == pytest.approx(lam) and labels[i, i - 1] == pytest.approx(1 - lam)
+
+
+def test_cutmix_pastes_a_box_and_weights_labels_by_its_area():
+    torch.manual_seed(1)
+    images, labels = BatchMix(15, cutmix_alpha=1.0)(_batch())
+    for i in range(1, 8):
+        values, counts = torch.unique(images[i], return_counts=True)
+        assert set(values.tolist()) <= {float(i), float(i - 1)}  # pixels of one image or the other
+        own = counts[values == i].sum().item() / images[i].numel()
+        assert labels[i, i] == pytest.approx(own, abs=1e-6)
+
+
+def test_batch_mix_needs_an_alpha():
+    with pytest.raises(ValueError, match="alpha"):
+        BatchMix(15)
+    with pytest.raises(ValueError, match=">= 0"):
+        BatchMix(15, mixup_alpha=-1.0)
