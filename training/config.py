@@ -10,10 +10,15 @@ from __future__ import annotations
 import argparse
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ombro_contract.errors import OmbroError
 from ombro_contract.preprocess import DEFAULT_SPEC, PreprocessSpec
 from training.engine import ARCHS
+
+
+class OptionsError(OmbroError, ValueError):
+    """Command-line options out of range, named as the user typed them (train.py, rift.py)."""
 
 
 class TrainConfig(BaseModel):
@@ -83,7 +88,12 @@ class TrainConfig(BaseModel):
         t = values.get("threshold")
         if isinstance(t, str) and t != "otsu":
             values["threshold"] = int(t)
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:  # name the options as typed, not pydantic's field paths
+            problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+                                 for e in exc.errors())
+            raise OptionsError(f"{problems} (see --help)") from None
 
     @staticmethod
     def arg_parser() -> argparse.ArgumentParser:

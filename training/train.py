@@ -22,7 +22,6 @@ if __package__ in (None, ""):  # `python training/train.py` from the repo root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
-from pydantic import ValidationError
 from torch import nn
 
 from ombro_contract.errors import OmbroError
@@ -273,14 +272,7 @@ def main(cfg: TrainConfig) -> Path:
 def cli(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
     try:
-        cfg = TrainConfig.from_args(args)
-    except ValidationError as exc:
-        problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
-                             for e in exc.errors())
-        print(f"error: {problems} (see --help)", file=sys.stderr)
-        return 2
-    try:
-        main(cfg)
+        main(TrainConfig.from_args(args))
     except (OmbroError, ProtectedDatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
