@@ -126,3 +126,35 @@ def test_a_pose_can_be_rendered_without_some_limbs_in_the_same_place():
     neck = cut_ids == PART_ID["neck"]
     assert neck.sum() > 50 and (full_ids[neck] == PART_ID["neck"]).mean() > 0.95  # not moved
     assert cut.sum() < 0.9 * full.sum()
+
+
+def test_wide_spotlights_aimed_past_the_hands_still_light_them(monkeypatch):
+    """Most discs are centred on the puppet; wide ones aimed past it (`OFF_AIM_FRACTION` of
+    spotlit frames) leave the puppet near the disc's edge, as in the shared snail photo, but
+    with its centre well inside the light."""
+    from training.shadowgen import scene
+
+    focus = (0.5, 0.55, 0.15, 0.12)
+    assert 0.0 < scene.OFF_AIM_FRACTION < 0.5
+
+    def discs(fraction):
+        monkeypatch.setattr(scene, "OFF_AIM_FRACTION", fraction)
+        spots = np.array([scene.sample_scene(np.random.default_rng(i), focus, "spot").spot
+                          for i in range(200)])
+        offset = np.hypot((spots[:, 0] - focus[0]) / spots[:, 2],
+                          (spots[:, 1] - focus[1]) / spots[:, 3])
+        return offset, spots[:, 2]
+
+    aimed, aimed_rx = discs(0.0)
+    past, past_rx = discs(1.0)
+    assert ((past > 0.34) & (past < 0.56)).all()
+    assert np.median(aimed) < 0.6 * np.median(past)
+    assert np.median(past_rx) > 1.2 * np.median(aimed_rx)  # wide discs
+
+
+def test_some_frames_are_filmed_from_far_back():
+    from training.shadowgen.jitter import FAR_FRACTION, sample_placement
+
+    fills = np.array([sample_placement(np.random.default_rng(i)).fill for i in range(400)])
+    assert fills.min() >= 0.3 and fills.max() <= 1.1
+    assert abs(np.mean(fills < 0.55) - FAR_FRACTION) < 0.05

@@ -100,13 +100,21 @@ def sample_proportions(rng: np.random.Generator) -> Proportions:
     )
 
 
+# Share of frames where the phone stands far back: a small puppet off centre (the shared snail
+# photo fills 0.11 of its frame, at the bottom of a wide spotlight; the generator's snails 0.39).
+FAR_FRACTION = 0.07
+
+
 def sample_placement(rng: np.random.Generator) -> Placement:
     """Real frames are framed on the puppet at any tilt of the phone, often cropping the forearm,
-    an ear or the nose at the frame border."""
+    an ear or the nose at the frame border; some are filmed from far back, the puppet small and
+    anywhere in the frame."""
+    far = rng.random() < FAR_FRACTION
+    shift = 0.17 if far else 0.1
     return Placement(
-        fill=float(rng.uniform(0.55, 1.1)),
-        dx=float(rng.normal(0.0, 0.1)),
-        dy=float(rng.normal(0.0, 0.09)),
+        fill=float(rng.uniform(0.3, 0.55) if far else rng.uniform(0.55, 1.1)),
+        dx=float(np.clip(rng.normal(0.0, shift), -0.3, 0.3)),
+        dy=float(np.clip(rng.normal(0.0, 0.9 * shift), -0.3, 0.3)),
         angle=float(rng.uniform(-30.0, 30.0) if rng.random() < 0.6 else rng.normal(0.0, 8.0)),
         flip=bool(rng.random() < 0.5),
     )

@@ -52,6 +52,7 @@ def kelvin_to_bgr(kelvin: float) -> tuple[float, float, float]:
 
 
 LIGHTINGS = ("spot", "vignette")
+OFF_AIM_FRACTION = 0.3  # spotlit frames whose disc is wide and aimed past the hands
 
 
 def sample_scene(rng: np.random.Generator, focus: tuple[float, float, float, float] | None = None,
@@ -90,10 +91,20 @@ def sample_scene(rng: np.random.Generator, focus: tuple[float, float, float, flo
         fx, fy, hw, hh = focus if focus is not None else (0.5, 0.5, 0.3, 0.3)
         # Disc radii as fractions of the width (rx) and height (ry); most discs hold the whole
         # puppet, some are smaller and cut it (the arm, an ear) where their light ends.
-        grow = float(rng.uniform(1.0, 1.6) if rng.random() < 0.8 else rng.uniform(0.6, 1.0))
+        # Some spots are wide and aimed past the hands, which sit near the disc's edge with
+        # the arm running off into the dark (the shared snail photo).
+        off_aim = rng.random() < OFF_AIM_FRACTION
+        if off_aim:
+            grow = float(rng.uniform(1.6, 2.4))
+        else:
+            grow = float(rng.uniform(1.0, 1.6) if rng.random() < 0.8 else rng.uniform(0.6, 1.0))
         rx = float(np.clip(max(hw, 0.75 * hh) * 1.3 * grow, 0.25, 0.9))
         ry = float(np.clip(rx * rng.uniform(0.85, 1.3), 0.25, 0.9))
-        spot = (float(fx + rng.normal(0.0, 0.05)), float(fy + rng.normal(0.0, 0.05)), rx, ry,
+        cx, cy = fx + rng.normal(0.0, 0.05), fy + rng.normal(0.0, 0.05)
+        if off_aim:
+            a, d = rng.uniform(0.0, 2 * np.pi), rng.uniform(0.35, 0.55)
+            cx, cy = fx + d * rx * np.cos(a), fy + d * ry * np.sin(a)
+        spot = (float(cx), float(cy), rx, ry,
                 float(rng.uniform(0.02, 0.15)), float(0.35 * rng.random() ** 2))
     strong = rng.random() < 0.3 or lighting == "vignette"
     vignette = float(rng.uniform(0.5, 0.9) if strong else rng.uniform(0.0, 0.5))

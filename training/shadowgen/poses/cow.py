@@ -57,4 +57,23 @@ FORMS = (
         },
         weight=0.8,
     ),
+    PuppetPose(
+        name="one hand, thumb hooked forward and index upright as horns",
+        source="the real cow photo (../shared/real-shadows); puppet-forms.md (cow, thumb and index)",
+        # The real cow's horns: the thumb's tip hooks forward, the index stands nearly
+        # straight, the curled fingers in front of it are the knobbly muzzle. With form 1's
+        # straight thumb alone, that photo sat nearer the upright dog (generator 3.7.0).
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-15, side="left", roll=-75, wrist_dev=-45,
+                     forearm_length=3.5,
+                     fingers=fingers(index=Finger(-10, 80, 10, 0), middle=Finger(0, 60, 80, 40),
+                                     ring=Finger(-5, 60, 80, 40), little=Finger(-10, 60, 80, 40)),
+                     thumb=Thumb(azimuth=100, elevation=0, mcp=10, ip=55)),
+        ),
+        parts={
+            "0.index": "horns", "0.thumb": "horns",
+            "0.middle": "snout", "0.ring": "snout", "0.little": "snout",
+        },
+        weight=1.0,
+    ),
 )

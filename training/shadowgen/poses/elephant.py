@@ -1,6 +1,6 @@
 """How performers make the elephant."""
 
-from .common import HALF_CURLED, Finger, HandPose, Hole, PuppetPose, Thumb
+from .common import HALF_CURLED, TUCKED_THUMB, Finger, HandPose, Hole, PuppetPose, Thumb
 
 # Middle and ring fingers held together and bent down at the knuckles: a thick trunk.
 _TRUNK = {"middle": Finger(-2, 50, 15, 25), "ring": Finger(-6, 50, 15, 25)}
@@ -71,6 +71,26 @@ FORMS = (
         parts={
             "0.index": "trunk", "0.middle": "trunk",
             "0.ring": "tusks", "0.little": "legs", "0.thumb": "legs",
+        },
+        weight=1.2,
+    ),
+    PuppetPose(
+        name="hand hanging from the wrist, index straight out as a level tusk, two fingers as "
+        "the trunk",
+        source="the real elephant photo (../shared/real-shadows)",
+        # The back of the hand faces the light, so the index's sideways reach shows whole: a long
+        # level tusk at the foot of a thick, straight-hanging trunk. Every earlier elephant hung
+        # fingers from a level hand, whose outline is a generated dog's snout and open jaw.
+        hands=(
+            HandPose(wrist=(0.0, 0.0), direction=-80, side="right", roll=180, wrist_dev=-60,
+                     forearm_length=3.5,
+                     fingers={"index": Finger(-80, -5, 5, 5), "middle": Finger(0, 10, 5, 5),
+                              "ring": Finger(-6, 12, 5, 5), "little": Finger(10, 90, 70, 20)},
+                     thumb=TUCKED_THUMB),
+        ),
+        parts={
+            "0.middle": "trunk", "0.ring": "trunk",
+            "0.index": "tusks", "0.little": "legs", "0.thumb": "head",
         },
         weight=1.2,
     ),
