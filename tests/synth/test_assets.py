@@ -143,3 +143,25 @@ def test_forms_sheet_names_a_missing_photos_folder(tmp_path, capsys):
     assert main(["--forms", str(tmp_path / "f.png"), "--classes", "dog",
                  "--photos", str(tmp_path / "nowhere")]) != 0
     assert "--photos" in capsys.readouterr().err
+
+
+def test_the_pose_table_in_the_docs_lists_every_form_as_the_code_draws_it():
+    """docs/generator.md's pose table is where a newcomer reads which forms exist and where
+    they come from; three shipped forms once went missing from it. One row per form, in
+    order, with the form's name, number of hands and weight."""
+    from training.shadowgen.poses import FORMS
+
+    rows: dict[str, list[list[str]]] = {}
+    puppet = None
+    for line in (REPO / "docs" / "generator.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[1][:1].isdigit() and ". " in cells[1]:
+            puppet = cells[0] or puppet
+            rows.setdefault(puppet, []).append(cells)
+    for name, forms in FORMS.items():
+        table = rows.get(name, [])
+        assert len(table) == len(forms), (
+            f"docs/generator.md lists {len(table)} {name} forms, the code {len(forms)}")
+        for k, (form, (_, title, hands, _, weight)) in enumerate(zip(forms, table), start=1):
+            assert title.startswith(f"{k}. {form.name}"), (name, k, title, form.name)
+            assert (int(hands), float(weight)) == (len(form.hands), form.weight), (name, k)
