@@ -3,17 +3,17 @@
     python training/occlusion.py models/mobilenet_v2.int8.onnx --puppets cow --grid 4
     python training/occlusion.py MODEL.onnx --photos DIR --picture /tmp/occlusion.png
 
-`training/neighbours.py` says which generated puppets a photo looks like; this says which part
-of the photo makes it so. Each cell of a `--grid` x `--grid` grid is painted the wall's colour
-(the photo's 95th-percentile colour) in turn and the photo scored again as the app scores it, so
-the numbers are the true puppet's probability with that part of the shadow gone (in a spotlight
-photo, erasing dark room also brightens what the silhouette step normalises: read such cells as
-"without the spotlight's edge"). A cell that
-lifts the true puppet far above the whole photo's score is where the photo differs from every
-generated frame of its puppet. On the shipped generator 3.8.1 MobileNetV2 the cow photo (cow
-0.11, dog 0.33) became a cow at 0.62 with the deep lower-left of its head erased: generated cows
-hold the hand edge-on and have thin heads (docs/training.md, generator 3.10.0). Unlike Grad-CAM
-(`training/gradcam.py`) it needs no PyTorch checkpoint: any exported model with its card will do.
+`training/neighbours.py` says which generated puppets a photo looks like; this says which part of
+the photo makes it so. Each cell of a `--grid` x `--grid` grid is painted the wall's colour (the
+photo's 95th-percentile colour) in turn and the photo scored again as the app scores it, so the
+numbers are the true puppet's probability with that part of the shadow gone (in a spotlight photo,
+erasing dark room also brightens what the silhouette step normalises: read such cells as "without
+the spotlight's edge"). A cell that lifts the true puppet far above the whole photo's score is
+where the photo differs from every generated frame of its puppet. On the shipped generator 3.8.1
+MobileNetV2 the cow photo (cow 0.11, dog 0.33) became a cow at 0.62 with the deep lower-left of its
+head erased: generated cows hold the hand edge-on and have thin heads (docs/training.md, generator
+3.10.0). Unlike Grad-CAM (`training/gradcam.py`) it needs no PyTorch checkpoint: any exported model
+with its card will do.
 """
 
 from __future__ import annotations
