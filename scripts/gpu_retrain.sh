@@ -4,6 +4,12 @@
 #   PER_CLASS=2000 EPOCHS=10 BUDGET_S=470 \
 #   RUNS="mobilenet_v2:112 mobilenet_v2:160 resnet34:160" scripts/gpu_retrain.sh OUT_DIR
 #
+# A run is ARCH:INPUT_SIZE[:SEED] (seed 0 when left out). Seeds are how a change is judged once it
+# is as small as one retrain's own spread on the 15 real photos (docs/training.md, "A second
+# ResNet34 on generator 3.11.0"): RUNS="resnet34:112:0 resnet34:112:1 resnet34:112:2" trains
+# three; each seed draws its own dataset (train.py ties the data to --seed) and all of them are
+# generated before training starts.
+#
 # On a GPU the network is not what limits training here: the augmentation and the silhouette step
 # (lighting analysis, outline warps) run on the CPU, a few milliseconds per image. So the dataset
 # is generated once with every core, then the candidates train side by side with the cores split
@@ -26,6 +32,17 @@ EPOCHS=${EPOCHS:-10}
 BUDGET_S=${BUDGET_S:-470}
 RUNS=${RUNS:-"mobilenet_v2:112 mobilenet_v2:160 resnet34:160"}
 EXTRA=${EXTRA:-}
+read -ra runs <<<"$RUNS"
+((${#runs[@]})) || { echo "RUNS is empty: name at least one run, e.g. RUNS=resnet34:112" >&2; exit 2; }
+seeds=""
+for r in "${runs[@]}"; do
+  IFS=: read -r arch size seed extra <<<"$r"
+  if [[ -z "$arch" || ! "$size" =~ ^[0-9]+$ || ! "${seed:-0}" =~ ^[0-9]+$ || -n "$extra" ]]; then
+    echo "bad run '$r' in RUNS: write ARCH:INPUT_SIZE or ARCH:INPUT_SIZE:SEED, e.g. resnet34:112:1" >&2
+    exit 2
+  fi
+  [[ " $seeds " == *" ${seed:-0} "* ]] || seeds="$seeds ${seed:-0}"
+done
 mkdir -p "$OUT_DIR" runs/gpu
 t0=$SECONDS
 WHEELS=${WHEELS:-.whl}
@@ -39,15 +56,16 @@ $PY -c "import torch, torchvision, cv2, numpy; print('torch', torch.__version__,
 
 cores=${CORES:-$(nproc)}
 echo "$(nproc) processors visible, using $cores"
-$PY - <<EOF || exit 1
+for seed in $seeds; do
+  # -c, not a heredoc on stdin: the generator's worker processes re-import __main__ by its path
+  $PY -c "
 from training.config import TrainConfig
 from training.synth_data import ensure_synth_dataset
 from training.utils import DistInfo
-print(ensure_synth_dataset(TrainConfig(synth_per_class=$PER_CLASS, workers=$cores), DistInfo()))
-EOF
-echo "dataset ready after $((SECONDS - t0)) s"
-
-read -ra runs <<<"$RUNS"
+print(ensure_synth_dataset(TrainConfig(synth_per_class=$PER_CLASS, seed=$seed, workers=$cores), DistInfo()))
+" || exit 1
+done
+echo "datasets ready after $((SECONDS - t0)) s"
 workers=$(( (cores - ${#runs[@]}) / ${#runs[@]} ))
 ((workers < 1)) && workers=1
 left=$(( BUDGET_S - (SECONDS - t0) ))
@@ -58,11 +76,13 @@ if ((left < 60)); then
 fi
 echo "training ${#runs[@]} runs side by side, $workers DataLoader workers each, at most $left s"
 for r in "${runs[@]}"; do
-  arch=${r%%:*} size=${r##*:} name="${r%%:*}_${r##*:}"
+  IFS=: read -r arch size seed <<<"$r"
+  seed=${seed:-0} name="${arch}_${size}"
+  ((seed)) && name="${name}_s${seed}"
   mkdir -p "runs/gpu/$name"
   # shellcheck disable=SC2086
   timeout "$left" $PY training/train.py --arch "$arch" --input-size "$size" --synth-per-class "$PER_CLASS" \
-    --epochs "$EPOCHS" -j "$workers" --cache-mb 12000 --no-progress --no-report $EXTRA \
+    --seed "$seed" --epochs "$EPOCHS" -j "$workers" --cache-mb 12000 --no-progress --no-report $EXTRA \
     --out "runs/gpu/$name" >"runs/gpu/$name/stdout.log" 2>&1 &
 done
 wait
