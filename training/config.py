@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.preprocess import DEFAULT_SPEC, PreprocessSpec
@@ -36,8 +36,8 @@ class TrainConfig(BaseModel):
     warmup_epochs: int = Field(1, ge=0)
     clip_grad_norm: float = Field(0.0, ge=0)
     pretrained: bool = False
-    # knowledge distillation from a published model (training/distill.py)
-    teacher: str | None = None
+    # knowledge distillation from published models (training/distill.py); several are averaged
+    teacher: list[str] | None = None
     kd_alpha: float = Field(0.7, ge=0, le=1)
     kd_temperature: float = Field(2.0, gt=0)
     # an exponential moving average of the weights is what the run saves and exports (engine.build_ema)
@@ -78,6 +78,12 @@ class TrainConfig(BaseModel):
     gradcam_per_class: int = Field(2, ge=0)
     progress: bool = True
 
+    @field_validator("teacher", mode="before")
+    @classmethod
+    def _one_teacher_is_a_list_of_one(cls, value):
+        # checkpoints written before --teacher could repeat hold one path as a string
+        return [value] if isinstance(value, str) else value
+
     def spec(self) -> PreprocessSpec:
         return PreprocessSpec(input_size=self.input_size, mode=self.mode, threshold=self.threshold,
                               lighting=self.lighting, dilate=self.dilate, framing=self.framing)
@@ -115,9 +121,11 @@ class TrainConfig(BaseModel):
         p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm, help="0: off")
         p.add_argument("--pretrained", action="store_true",
                        help="start from torchvision's ImageNet weights (needs them downloaded)")
-        p.add_argument("--teacher", default=None,
+        p.add_argument("--teacher", action="append", default=None,
                        help="a published ONNX model (with its .card.json) to distil from, e.g. "
-                       "models/resnet34.onnx; it must share this run's preprocessing")
+                       "models/resnet34.onnx; it must share this run's preprocessing. Repeat it to "
+                       "distil from the average of several models' probabilities (an ensemble, "
+                       "as the server scores)")
         p.add_argument("--kd-alpha", type=float, default=d.kd_alpha,
                        help="weight of the teacher's soft targets against the labels (with --teacher)")
         p.add_argument("--kd-temperature", type=float, default=d.kd_temperature,

@@ -14,10 +14,17 @@ The teacher is a published ONNX model, checked against its card like the app che
 so distillation needs neither the teacher's run folder nor its PyTorch checkpoint, and runs on
 onnxruntime beside the training loop. Its preprocessing must be the student's: a teacher that
 saw other silhouettes would answer for images the student never gets.
+
+Several teachers are averaged in probability, as the server averages its models
+(server/scoring.py): the student then learns the ensemble that grades the student's sessions, so
+the app's live verdict and the server's score disagree less, and one network carries some of
+the ensemble's gain on shadows unlike the generated ones (Hinton et al. 2015, section 3:
+distilling an ensemble into one model).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +42,19 @@ _SPEC_OPTIONS = ("input_size", "mode", "threshold", "lighting", "dilate", "frami
 
 
 class Teacher:
-    """A published model whose log-probabilities guide training. Made once per run."""
+    """Published models whose averaged log-probabilities guide training. Made once per run."""
 
-    def __init__(self, path: str | Path, spec: PreprocessSpec, threads: int = 1):
-        self.classifier = PuppetClassifier.from_path(path, threads=threads)
-        card = self.classifier.card
+    def __init__(self, paths: str | Path | Sequence[str | Path], spec: PreprocessSpec,
+                 threads: int = 1):
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not paths:
+            raise ValueError("a teacher needs at least one model file")
+        self.classifiers = [self._checked(path, spec, threads) for path in paths]
+
+    @staticmethod
+    def _checked(path: str | Path, spec: PreprocessSpec, threads: int) -> PuppetClassifier:
+        classifier = PuppetClassifier.from_path(path, threads=threads)
+        card = classifier.card
         if tuple(card.classes) != PUPPETS:
             raise ContractMismatchError(
                 f"--teacher {path}: its card lists classes {card.classes}, not the contract's "
@@ -54,15 +69,19 @@ class Teacher:
                 + ", ".join(f"{k}: {theirs[k]} there, {ours[k]} here" for k in differ)
                 + (f"); pass {options} to train at its preprocessing" if options else ")")
                 + ", or choose another teacher")
+        return classifier
 
     @property
     def version(self) -> str:
-        return self.classifier.version
+        """The model versions, joined by "+" for an ensemble (the card's `distilled_from`)."""
+        return "+".join(c.version for c in self.classifiers)
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        """Log-probabilities for a preprocessed batch: logits up to a per-row constant, which
-        softmax ignores, so a teacher whose file outputs probabilities teaches the same."""
-        probs = self.classifier.run(images.detach().float().cpu().numpy())
+        """Log of the teachers' mean probabilities for a preprocessed batch: logits up to a
+        per-row constant, which softmax ignores, so a teacher whose file outputs probabilities
+        teaches the same."""
+        batch = images.detach().float().cpu().numpy()
+        probs = np.mean([c.run(batch) for c in self.classifiers], axis=0)
         return torch.from_numpy(np.log(np.clip(probs, 1e-12, None))).to(images.device)
 
 

@@ -155,7 +155,7 @@ def main(cfg: TrainConfig) -> Path:
         teacher = Teacher(cfg.teacher, spec, threads=torch.get_num_threads())
         criterion = DistillationLoss(cfg.kd_alpha, cfg.kd_temperature, cfg.label_smoothing)
         if info.is_main:
-            print(f"distilling from {teacher.version} ({cfg.teacher}): alpha {cfg.kd_alpha}, "
+            print(f"distilling from {teacher.version} ({', '.join(cfg.teacher)}): alpha {cfg.kd_alpha}, "
                   f"temperature {cfg.kd_temperature}")
     else:
         criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
@@ -183,7 +183,7 @@ def main(cfg: TrainConfig) -> Path:
                              f"it cannot continue as {cfg.arch} with {spec}")
         if (saved.teacher, saved.kd_alpha, saved.kd_temperature) != (
                 cfg.teacher, cfg.kd_alpha, cfg.kd_temperature):
-            raise SystemExit(f"--resume: {ckpt_path} was trained with --teacher {saved.teacher} "
+            raise SystemExit(f"--resume: {ckpt_path} was trained with --teacher {saved.teacher or 'none'} "
                              f"(alpha {saved.kd_alpha}, temperature {saved.kd_temperature}); pass the "
                              f"same distillation options to continue it")
         if bool(cfg.model_ema) != ("model_ema" in ckpt):

@@ -96,6 +96,53 @@ def test_teacher_log_probs_are_the_published_models_answers(teacher_onnx: Path):
     np.testing.assert_allclose(got.softmax(1).numpy(), probs, atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def second_teacher_onnx(fake_run: Path, tmp_path_factory) -> Path:
+    """The same tiny run published again as another version, with its int8 file: an ensemble's
+    members differ, and the int8 file's probabilities differ a little from the fp32 one's."""
+    out = tmp_path_factory.mktemp("teacher2")
+    assert export.main([str(fake_run), "--out", str(out), "--version", "teacher-2"]) == 0
+    return out / "mobilenet_v2.int8.onnx"
+
+
+class _FixedAnswers:
+    """Stands in for a loaded model: the same probabilities for every image of a batch."""
+
+    def __init__(self, probs: list[float]):
+        self.probs = np.asarray(probs, np.float32)
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        return np.tile(self.probs, (len(batch), 1))
+
+
+@pytest.mark.slow
+def test_several_teachers_teach_their_mean_probabilities(teacher_onnx: Path, second_teacher_onnx: Path):
+    teacher = Teacher([teacher_onnx, second_teacher_onnx], FAKE_RUN_SPEC)
+    assert teacher.version == "teacher-1+teacher-2-int8"
+    assert len(teacher.classifiers) == 2
+    # the tiny run's two files answer alike; two distinct answers show how they are combined
+    a = np.full(NUM_CLASSES, 0.2 / (NUM_CLASSES - 1)); a[0] = 0.8
+    b = np.full(NUM_CLASSES, 0.4 / (NUM_CLASSES - 1)); b[3] = 0.6
+    teacher.classifiers = [_FixedAnswers(a), _FixedAnswers(b)]
+    got = teacher.logits(torch.zeros(4, *FAKE_RUN_SPEC.input_shape)).softmax(1).numpy()
+    # the mean of the probabilities, as the server averages (not of the logits: that would favour
+    # the more confident model)
+    np.testing.assert_allclose(got, np.tile((a + b) / 2, (4, 1)), atol=1e-6)
+    assert got[0].argmax() == 0 and got[0, 0] == pytest.approx(0.4 + 0.2 / (NUM_CLASSES - 1), abs=1e-6)
+
+
+def test_a_teacher_needs_a_model():
+    with pytest.raises(ValueError, match="at least one"):
+        Teacher([], FAKE_RUN_SPEC)
+
+
+def test_a_checkpoint_from_before_several_teachers_still_reads():
+    # checkpoints saved when --teacher took one path hold it as a string; --resume compares lists
+    from training.config import TrainConfig
+    assert TrainConfig.model_validate({"teacher": "models/resnet34.onnx"}).teacher == ["models/resnet34.onnx"]
+    assert TrainConfig.model_validate({"teacher": None}).teacher is None
+
+
 @pytest.mark.slow
 def test_teacher_with_other_preprocessing_is_refused_with_the_options_to_pass(teacher_onnx: Path):
     other = FAKE_RUN_SPEC.model_copy(update={"input_size": 112, "lighting": "normalised"})
@@ -119,7 +166,7 @@ def test_train_with_teacher_records_it_and_resume_keeps_it(teacher_onnx: Path, t
     assert best["teacher"] == "teacher-1"
     ckpt = load_checkpoint(run / "checkpoint.pth")
     assert (ckpt["config"]["teacher"], ckpt["config"]["kd_alpha"], ckpt["config"]["kd_temperature"]) == (
-        str(teacher_onnx), 0.5, 3.0)
+        [str(teacher_onnx)], 0.5, 3.0)
     # continuing under another teacher setting would mix two objectives in one run
     with pytest.raises(SystemExit, match="same distillation options"):
         train("0.9", "--epochs", "2", "--resume")
@@ -138,6 +185,23 @@ def test_export_of_a_distilled_run_names_its_teacher_in_the_card(teacher_onnx: P
     card = load_verified(tmp_path / "out" / "mobilenet_v2.onnx")
     assert card.metrics["distilled_from"] == "teacher-1"
     assert card.classes == list(PUPPETS)
+
+
+@pytest.mark.slow
+def test_train_with_two_teachers_records_both(teacher_onnx: Path, second_teacher_onnx: Path,
+                                              tiny_dataset_shared: Path, tmp_path: Path, capsys):
+    run = tmp_path / "kd2"
+    args = ["--data", str(tiny_dataset_shared), "--out", str(run), "--teacher", str(teacher_onnx),
+            "--teacher", str(second_teacher_onnx), *FAST]
+    assert cli([*args, "--epochs", "1"]) == 0
+    assert "distilling from teacher-1+teacher-2-int8" in capsys.readouterr().out
+    assert load_checkpoint(run / "model_best.pth")["teacher"] == "teacher-1+teacher-2-int8"
+    assert load_checkpoint(run / "checkpoint.pth")["config"]["teacher"] == [
+        str(teacher_onnx), str(second_teacher_onnx)]
+    # one of the two teachers is another objective: refused on --resume
+    with pytest.raises(SystemExit, match="same distillation options"):
+        cli(["--data", str(tiny_dataset_shared), "--out", str(run), "--teacher", str(teacher_onnx),
+             *FAST, "--epochs", "2", "--resume"])
 
 
 def test_missing_teacher_file_fails_with_a_clear_error(tiny_dataset_shared: Path, tmp_path: Path, capsys):
