@@ -143,15 +143,11 @@ def main(cfg: TrainConfig) -> Path:
     precision = Precision.choose(cfg.amp, device)
     channels_last = cfg.channels_last if cfg.channels_last is not None else device.type == "cuda"
 
-    root, train_loader, val_loader, train_sampler = load_data(cfg, info, device, run_dir)
     spec = cfg.spec()
-
-    model = build_model(cfg.arch, pretrained=cfg.pretrained).to(device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
     teacher = None
     if cfg.teacher:
-        # the teacher and the student take turns, so the teacher may use all of torch's threads
+        # before the data, so a wrong teacher stops the run in seconds, not after generating a
+        # dataset; the teacher and the student take turns, so it may use all of torch's threads
         teacher = Teacher(cfg.teacher, spec, threads=torch.get_num_threads())
         criterion = DistillationLoss(cfg.kd_alpha, cfg.kd_temperature, cfg.label_smoothing)
         if info.is_main:
@@ -159,6 +155,11 @@ def main(cfg: TrainConfig) -> Path:
                   f"temperature {cfg.kd_temperature}")
     else:
         criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+
+    root, train_loader, val_loader, train_sampler = load_data(cfg, info, device, run_dir)
+    model = build_model(cfg.arch, pretrained=cfg.pretrained).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     if cfg.opt == "sgd":
         optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9,
                                     weight_decay=cfg.weight_decay, nesterov=True)

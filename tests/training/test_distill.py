@@ -209,3 +209,15 @@ def test_missing_teacher_file_fails_with_a_clear_error(tiny_dataset_shared: Path
               "--teacher", str(tmp_path / "nope.onnx"), "--epochs", "1", *FAST])
     assert rc == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_a_missing_teacher_stops_the_run_before_any_data_is_read(tmp_path: Path, capsys):
+    """A typo in --teacher must cost seconds, not the minutes of generating a dataset first."""
+    not_a_dataset = tmp_path / "data"
+    not_a_dataset.mkdir()
+    rc = cli(["--data", str(not_a_dataset), "--out", str(tmp_path / "run"),
+              "--teacher", str(tmp_path / "typo.onnx"), *FAST, "--epochs", "1"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "typo.onnx does not exist" in err
+    assert "train" not in err.replace(str(tmp_path), "")  # not the empty dataset's complaint
