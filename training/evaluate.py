@@ -169,6 +169,11 @@ def predict_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> np
                            for i in range(0, len(items), batch)])
 
 
+def predict_images(predict, images: list[np.ndarray], batch: int = 32) -> np.ndarray:
+    """`predict_items` for images already in memory (camera views of a photo, say)."""
+    return np.concatenate([predict(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
 def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> dict:
     """Metrics for a predict(list of RGB images) -> probs function, plus each file's verdict."""
     return metrics_from_probs(items, predict_items(predict, items, batch))

@@ -81,3 +81,31 @@ def test_bad_inputs_give_a_message_and_exit_2(photos: Path, tmp_path: Path, caps
     empty.mkdir()
     assert compare.main([str(APP_MODEL), "--data", str(empty)]) == 2
     assert "no class folders" in capsys.readouterr().err
+
+
+def test_views_count_every_view_and_every_model_sees_the_same_ones(photos: Path, capsys):
+    result = compare.compare([APP_MODEL, APP_MODEL.with_name("mobilenet_v2.onnx")], photos, views=3)
+    assert result["views"] == 3
+    rows = {r["name"]: r for r in result["rows"]}
+    app = rows["mobilenet_v2.int8.onnx"]
+    assert app["n"] == 6 * 3
+    # the rows' rates and the files' counts come from the same views
+    right = sum(f["mobilenet_v2.int8.onnx"]["right"] for f in result["files"])
+    in_top3 = sum(f["mobilenet_v2.int8.onnx"]["in_top3"] for f in result["files"])
+    assert app["top1"] == pytest.approx(right / 18, abs=1e-4)
+    assert app["top3"] == pytest.approx(in_top3 / 18, abs=1e-4)
+    assert all(0 <= f[m]["right"] <= f[m]["in_top3"] <= 3 for f in result["files"]
+               for m in ("mobilenet_v2.int8.onnx", "mobilenet_v2.onnx"))
+    # the first view is the photo itself: one view gives the plain comparison
+    plain = compare.compare([APP_MODEL], photos, pairs=False)
+    a, _ = probs_of(APP_MODEL, photos)
+    assert plain["rows"][0]["mean_true_prob"] == pytest.approx(a[np.arange(6), np.arange(6)].mean(), abs=1e-4)
+    # the report counts in photos and explains the per-view counts
+    text = compare.format_report(result)
+    assert f"{app['top1'] * 6:4.1f}/6" in text and "/3" in text and "views right at top-1" in text
+
+
+def test_views_must_be_positive(photos: Path):
+    with pytest.raises(SystemExit) as exc:
+        compare.main([str(APP_MODEL), "--data", str(photos), "--views", "0"])
+    assert exc.value.code == 2
