@@ -32,9 +32,8 @@ if __package__ in (None, ""):  # `python training/compare.py` from the repo root
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from training.camera_views import camera_views
-from training.data import load_rgb
 from training.evaluate import (
+    camera_view_items,
     labelled_images,
     metrics_from_probs,
     onnx_predict,
@@ -52,9 +51,7 @@ def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1
     """
     items = labelled_images(folder)
     names = _short_names(models)
-    images = [view for key, (path, _) in enumerate(items)
-              for view in camera_views(load_rgb(path), views, seed=view_seed, key=key)]
-    expanded = [item for item in items for _ in range(views)]
+    images, expanded = camera_view_items(items, views, view_seed)
     probs = {name: predict_images(onnx_predict(path), images) for name, path in zip(names, models)}
     candidates = dict(probs)
     if pairs:

@@ -31,11 +31,15 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import NUM_CLASSES, PUPPETS, puppet_index
 from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec
+from training.camera_views import camera_views
 from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split
 from training.engine import build_model, evaluate
 from training.presets import ClassificationPresetEval
 from training.utils import BEST_NAME, LOG_NAME, load_checkpoint, read_log
 
+# camera views per real photo behind a card's `real_views` (steady to about 0.3 photo of 15;
+# docs/training.md, "Camera views")
+CARD_VIEWS = 48
 REAL_ABSENT = ("real shadow photos not found (set OMBRO_REAL_SHADOWS or provide ../shared/"
                "real-shadows); no real-photo score")
 
@@ -172,6 +176,24 @@ def predict_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> np
 def predict_images(predict, images: list[np.ndarray], batch: int = 32) -> np.ndarray:
     """`predict_items` for images already in memory (camera views of a photo, say)."""
     return np.concatenate([predict(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
+def camera_view_items(items: list[tuple[Path, int]], views: int, seed: int = 0,
+                      ) -> tuple[list[np.ndarray], list[tuple[Path, int]]]:
+    """Every photo's `views` camera views (the photo itself first; `training/camera_views.py`)
+    and the items repeated to match, so `metrics_from_probs` counts every view."""
+    images = [view for key, (path, _) in enumerate(items)
+              for view in camera_views(load_rgb(path), views, seed=seed, key=key)]
+    return images, [item for item in items for _ in range(views)]
+
+
+def evaluate_onnx_views(onnx_path: Path, folder: Path, views: int = CARD_VIEWS, seed: int = 0) -> dict:
+    """Rates over camera views of a folder's photos, as a card records them (`real_views`): how
+    firmly a model holds each photo, where the photos' own pixels give one right/wrong answer each."""
+    images, expanded = camera_view_items(labelled_images(folder), views, seed)
+    m = metrics_from_probs(expanded, predict_images(onnx_predict(onnx_path), images))
+    return {"views": views, "view_seed": seed, "n": m["n"],
+            **{k: round(m[k], 4) for k in ("top1", "top3", "mean_true_prob", "balanced_accuracy")}}
 
 
 def evaluate_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> dict:

@@ -34,7 +34,13 @@ from ombro_contract.labels import PUPPETS
 from ombro_contract.paths import MODELS_DIR, REPO_ROOT, model_filename, real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec, preprocess_batch
 from training.data import load_rgb, scan_split
-from training.evaluate import REAL_ABSENT, evaluate_onnx, load_run_model, summary
+from training.evaluate import (
+    REAL_ABSENT,
+    evaluate_onnx,
+    evaluate_onnx_views,
+    load_run_model,
+    summary,
+)
 from training.quantize import CALIBRATION_METHODS, quantize_int8
 
 FP32_TOLERANCE = 1e-4
@@ -99,6 +105,8 @@ def card_metrics(val: dict, real: dict | None, extra: dict) -> dict:
                                              "true_prob": f["true_prob"], "top3": f["top3"],
                                              "correct": f["pred"] == f["true"]}
                                  for f in real["files"]})
+        if "views" in real:
+            m["real_views"] = real["views"]
     return {**m, **extra}
 
 
@@ -192,6 +200,10 @@ def measure(path: Path, card: ModelCard, data_root: Path) -> tuple[dict, dict | 
     val = evaluate_onnx(path, data_root / "val")
     real = evaluate_onnx(path, real_dir) if real_dir else None
     print(f"{path.name}: val {summary(val)}" + (f"; real photos {summary(real)}" if real else ""))
+    if real:
+        real["views"] = views = evaluate_onnx_views(path, real_dir)
+        print(f"{path.name}: real photos over {views['views']} camera views each: top-1 {views['top1']:.4f}, "
+              f"top-3 {views['top3']:.4f}, mean p(true) {views['mean_true_prob']:.3f}")
     return val, real
 
 

@@ -28,7 +28,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.paths import model_filename, real_shadows_dir
 from training.export import card_metrics, check_training_data, git_commit, measure
 
-_MEASURED = ("val_top1", "val_macro_f1", "real_top1", "real_top3", "real_mean_true_prob")
+_MEASURED = ("val_top1", "val_macro_f1", "real_top1", "real_top3", "real_mean_true_prob", "real_views")
 
 
 def _fp32_sibling_top1(path: Path, card: ModelCard) -> float | None:

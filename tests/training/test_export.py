@@ -12,9 +12,16 @@ from ombro_contract.card import card_path_for, load_verified
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.int8 import SAFE_WEIGHT_LEVEL, max_weight_level
 from ombro_contract.labels import PUPPETS
+from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import load_image
 from training import export
-from training.evaluate import evaluate_onnx, load_run_model, torch_probs
+from training.evaluate import (
+    CARD_VIEWS,
+    evaluate_onnx,
+    evaluate_onnx_views,
+    load_run_model,
+    torch_probs,
+)
 
 from .conftest import FAKE_RUN_SPEC as SPEC
 
@@ -41,6 +48,17 @@ def test_fp32_model_matches_pytorch_and_has_a_full_card(exported: Path):
     assert set(m["val_per_class"]) == set(PUPPETS)
     assert "real_top1" in m and ("real_per_class" in m or m["real_note"])
     assert "tiny test shapes" in card.dataset and card.training_commit
+
+
+@pytest.mark.skipif(real_shadows_dir() is None, reason="../shared/real-shadows is absent")
+def test_card_records_the_real_photos_over_camera_views(exported: Path):
+    path = exported / "mobilenet_v2.onnx"
+    m = load_verified(path).metrics
+    views = m["real_views"]
+    assert views["views"] == CARD_VIEWS and views["view_seed"] == 0
+    assert views["n"] == m["real_n"] * CARD_VIEWS
+    assert 0.0 <= views["top1"] <= views["top3"] <= 1.0
+    assert views == evaluate_onnx_views(path, real_shadows_dir())  # reproducible from the file
 
 
 def test_int8_model_is_published_with_its_drop(exported: Path):

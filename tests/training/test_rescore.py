@@ -62,6 +62,7 @@ def test_stale_numbers_are_measured_again_and_the_file_kept(published, tiny_data
     for before, after in ((before32, after32), (before8, after8)):
         assert after.sha256 == before.sha256 and after.version == before.version
         assert after.metrics["val_n"] == 30 and after.metrics["real_n"] == 3
+        assert after.metrics["real_views"]["n"] == 3 * after.metrics["real_views"]["views"]
         assert set(after.metrics) == set(before.metrics) | {"rescored"}
     assert after32.metrics["val_top1"] == before32.metrics["val_top1"]  # same code, same numbers
     assert after32.metrics["rescored"]["before"]["val_top1"] == 0.01
