@@ -32,9 +32,22 @@ class VersionLine:
     arch: str
     quantization: str
     size_bytes: int
-    top1: float | None
+    scores: ModelScores
     created: datetime | None
     channels: list[str]
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """What a maintainer weighs before promoting: the card's real-photo rates, the steadier
+    rates over camera views (`metrics.real_views`, training/camera_views.py) and generated val.
+    None where the card does not say (HaSPeR-trained or older cards)."""
+
+    real_top1: float | None = None
+    real_top3: float | None = None
+    views_top1: float | None = None
+    views_top3: float | None = None
+    val_top1: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,13 +68,19 @@ def live_channels(session: Session) -> list[ChannelLine]:
     return [ChannelLine(c, a, v) for (c, a), v in sorted(live.items())]
 
 
-def _top1(card: dict) -> float | None:
-    metrics = card.get("metrics") or {}
-    for key in ("real_top1", "val_top1"):
-        value = metrics.get(key)
-        if isinstance(value, (int, float)):
-            return float(value)
-    return None
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def scores_of(card: dict) -> ModelScores:
+    """A card's numbers, tolerating whatever an older or hand-written card holds."""
+    metrics = card.get("metrics") if isinstance(card.get("metrics"), dict) else {}
+    views = metrics.get("real_views") if isinstance(metrics.get("real_views"), dict) else {}
+    return ModelScores(
+        real_top1=_number(metrics.get("real_top1")), real_top3=_number(metrics.get("real_top3")),
+        views_top1=_number(views.get("top1")), views_top3=_number(views.get("top3")),
+        val_top1=_number(metrics.get("val_top1")),
+    )
 
 
 @router.get("/models")
@@ -72,7 +91,7 @@ def models_page(request: Request, user: Maintainer, db: DbSession) -> Response:
         on.setdefault(line.version, []).append(line.channel)
     versions = [
         VersionLine(
-            m.version, m.arch, m.quantization, m.size_bytes, _top1(m.card or {}), m.created_at,
+            m.version, m.arch, m.quantization, m.size_bytes, scores_of(m.card or {}), m.created_at,
             on.get(m.version, []),
         )
         for m in db.scalars(select(ModelVersion).order_by(ModelVersion.created_at.desc()))
