@@ -33,12 +33,13 @@ if __package__ in (None, ""):  # `python training/compare.py` from the repo root
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from training.evaluate import (
-    camera_view_items,
     labelled_images,
     metrics_from_probs,
     onnx_predict,
     photos_folder,
     predict_images,
+    repeat_items,
+    view_images,
 )
 
 
@@ -51,8 +52,9 @@ def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1
     """
     items = labelled_images(folder)
     names = _short_names(models)
-    images, expanded = camera_view_items(items, views, view_seed)
-    probs = {name: predict_images(onnx_predict(path), images) for name, path in zip(names, models)}
+    probs = {name: predict_images(onnx_predict(path), view_images(items, views, view_seed))
+             for name, path in zip(names, models)}  # the same views for every model
+    expanded = repeat_items(items, views)
     candidates = dict(probs)
     if pairs:
         for a, b in combinations(names, 2):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -173,25 +175,33 @@ def predict_items(predict, items: list[tuple[Path, int]], batch: int = 32) -> np
                            for i in range(0, len(items), batch)])
 
 
-def predict_images(predict, images: list[np.ndarray], batch: int = 32) -> np.ndarray:
-    """`predict_items` for images already in memory (camera views of a photo, say)."""
-    return np.concatenate([predict(images[i:i + batch]) for i in range(0, len(images), batch)])
+def predict_images(predict, images: Iterable[np.ndarray], batch: int = 32) -> np.ndarray:
+    """`predict_items` for images made on the fly (camera views of a photo, say): taken `batch`
+    at a time, so a large folder under many views never sits in memory at once."""
+    images, out = iter(images), []
+    while chunk := list(islice(images, batch)):
+        out.append(predict(chunk))
+    return np.concatenate(out)
 
 
-def camera_view_items(items: list[tuple[Path, int]], views: int, seed: int = 0,
-                      ) -> tuple[list[np.ndarray], list[tuple[Path, int]]]:
-    """Every photo's `views` camera views (the photo itself first; `training/camera_views.py`)
-    and the items repeated to match, so `metrics_from_probs` counts every view."""
-    images = [view for key, (path, _) in enumerate(items)
-              for view in camera_views(load_rgb(path), views, seed=seed, key=key)]
-    return images, [item for item in items for _ in range(views)]
+def view_images(items: list[tuple[Path, int]], views: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Every photo's `views` camera views in order, the photo itself first
+    (`training/camera_views.py`); the same pixels each time it is called."""
+    for key, (path, _) in enumerate(items):
+        yield from camera_views(load_rgb(path), views, seed=seed, key=key)
+
+
+def repeat_items(items: list[tuple[Path, int]], views: int) -> list[tuple[Path, int]]:
+    """The items lined up with `view_images`, so `metrics_from_probs` counts every view."""
+    return [item for item in items for _ in range(views)]
 
 
 def evaluate_onnx_views(onnx_path: Path, folder: Path, views: int = CARD_VIEWS, seed: int = 0) -> dict:
     """Rates over camera views of a folder's photos, as a card records them (`real_views`): how
     firmly a model holds each photo, where the photos' own pixels give one right/wrong answer each."""
-    images, expanded = camera_view_items(labelled_images(folder), views, seed)
-    m = metrics_from_probs(expanded, predict_images(onnx_predict(onnx_path), images))
+    items = labelled_images(folder)
+    m = metrics_from_probs(repeat_items(items, views),
+                           predict_images(onnx_predict(onnx_path), view_images(items, views, seed)))
     return {"views": views, "view_seed": seed, "n": m["n"],
             **{k: round(m[k], 4) for k in ("top1", "top3", "mean_true_prob", "balanced_accuracy")}}
 
