@@ -10,8 +10,8 @@ else the bundled MobileNetV2 int8), and drives it with `wrk` (one wrk thread: it
 percent of one core, where Python's httpx needed a whole one and ran out before the server):
 
 - scoring: POST /api/v1/score with a 640x480 camera-frame JPEG, micro-batching on and off, and
-  with the server's default ensemble (the model averaged with `--ensemble-with`, the bundled
-  MobileNetV2 int8);
+  and, with `--ensemble-with M`, with `OMBRO_SCORE_ENSEMBLE=true` (the model averaged with M,
+  e.g. the bundled MobileNetV2 int8; off by default, as on the server);
 - attempt sync: POST /api/v1/attempts, batches of `--attempts-per-batch` new attempts (fresh
   UUIDs in every request, so each one is a real INSERT);
 - dashboard reads: GET /api/v1/classes/{id}/mastery, the teacher's heat map, for a class of 25
@@ -244,6 +244,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
     engine.dispose()
     env = {
         "OMBRO_BUNDLED_MODELS": json.dumps([str(m) for m in (model, ensemble_with) if m]),
+        "OMBRO_SCORE_ENSEMBLE": str(ensemble_with is not None).lower(),
         "OMBRO_SCORE_BATCHING": str(batching).lower(),
         "OMBRO_SCORE_THREADS": str(args.threads),
         "OMBRO_SCORE_MODEL_REFRESH_S": "60",
@@ -363,9 +364,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--database-url", default="",
                    help="empty: a fresh SQLite file per run; or a PostgreSQL URL")
     p.add_argument("--no-anchor", action="store_true", help="skip the torch-eager anchor")
-    p.add_argument("--ensemble-with", type=Path, default=default_model_path("mobilenet_v2", "int8"),
-                   help="also score with this model averaged in (the server's default ensemble); "
-                   "'' to skip")
+    p.add_argument("--ensemble-with", type=Path, default=None,
+                   help="also score with this model averaged in (OMBRO_SCORE_ENSEMBLE=true), e.g. "
+                   "models/mobilenet_v2.int8.onnx")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = p.parse_args(argv)
     args.attempts_per_batch = [int(n) for n in args.attempts_per_batch.split(",")]

@@ -102,9 +102,9 @@ class Settings(BaseSettings):
     score_threads: int = 1
     score_model_refresh_s: float = 2.0
     score_top_k: int = 3
-    # Average the stable models of all server architectures (server/scoring.py says why); off:
-    # the best architecture's model scores alone.
-    score_ensemble: bool = True
+    # Off: the best architecture's stable model (the ResNet34) scores alone. On: the stable models
+    # of all server architectures are averaged. Off since 2026-12-04: server/scoring.py says why.
+    score_ensemble: bool = False
 
     # Where published model files live. Empty: data_dir/models on local disk (one server, or
     # `serve --workers N` on one machine). "s3://bucket/prefix": an S3-compatible object store

@@ -39,7 +39,7 @@ def test_cli_maintainer_and_bundled_models(fresh_db_url, tmp_path):
     assert again.returncode != 0 and "taken" in again.stderr
 
     # Every bundled model is registered; the first of each architecture goes on stable, so apps
-    # pull the int8 MobileNetV2 and the server scores with the ResNet34 averaged with it.
+    # pull the int8 MobileNetV2 and the server scores with the ResNet34 alone (the default).
     folder = tmp_path / "bundled"
     version, r34, fp32 = unique("bundled-"), unique("bundled-r34-"), unique("bundled-fp32-")
     make_tiny_model(folder / "mobilenet_v2.int8.onnx", version=version, quantization="int8")
@@ -62,7 +62,7 @@ def test_cli_maintainer_and_bundled_models(fresh_db_url, tmp_path):
         assert {version, r34, fp32} <= set(listed)
         assert scored.status_code == 200, scored.text
         assert scored.json()["model_version"] == r34
-        assert scored.json()["models"] == [r34, version]
+        assert scored.json()["models"] == [r34]
         # A restart does not register it twice.
         server.stop()
         server.start()

@@ -184,14 +184,14 @@ def _stable(store, factory, tmp_path, version, arch, **kw):
     return row
 
 
-def test_scoring_averages_the_stable_model_of_each_architecture(fresh_db_url, tmp_path):
+def test_scoring_averages_the_stable_model_of_each_architecture_when_asked(fresh_db_url, tmp_path):
     engine = make_engine(fresh_db_url)
     migrate(engine)
     factory = make_sessionmaker(engine)
     store = ModelStore(tmp_path / "models")
     r34 = _stable(store, factory, tmp_path, "r34-a", "resnet34", seed=1)
     mnv2 = _stable(store, factory, tmp_path, "mnv2-a", "mobilenet_v2", seed=2)
-    ensemble = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0).current())
+    ensemble = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0, ensemble=True).current())
     assert ensemble.versions == ["r34-a", "mnv2-a"] and ensemble.version == "r34-a"
     x = np.random.default_rng(0).normal(size=(4, *ensemble.spec.input_shape)).astype(np.float32)
     alone = [PuppetClassifier.from_path(store.path_of(row)).run(x) for row in (r34, mnv2)]
@@ -199,7 +199,7 @@ def test_scoring_averages_the_stable_model_of_each_architecture(fresh_db_url, tm
     np.testing.assert_allclose(ensemble.run(x), (alone[0] + alone[1]) / 2, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(ensemble.run(x).sum(axis=1), 1.0, rtol=1e-5)
 
-    solo = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0, ensemble=False).current())
+    solo = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0).current())  # the default
     assert solo.versions == ["r34-a"]
     np.testing.assert_allclose(solo.run(x), alone[0], rtol=1e-6)
     engine.dispose()
@@ -213,7 +213,7 @@ def test_a_member_that_cannot_score_is_left_out_and_the_primary_scores(fresh_db_
     _stable(store, factory, tmp_path, "r34-b", "resnet34")
     other = DEFAULT_SPEC.model_copy(update={"input_size": 64})
     _stable(store, factory, tmp_path, "mnv2-64px", "mobilenet_v2", spec=other)
-    provider = ModelProvider(factory, store, threads=1, refresh_s=0)
+    provider = ModelProvider(factory, store, threads=1, refresh_s=0, ensemble=True)
     assert asyncio.run(provider.current()).versions == ["r34-b"]  # reads another input size
     gone = _stable(store, factory, tmp_path, "mnv2-gone", "mobilenet_v2", seed=3)
     store.path_of(gone).unlink()
