@@ -14,7 +14,7 @@ on `(seed, key)` see the very same pixels, and view 0 is the photo itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import cv2
 import numpy as np
@@ -38,7 +38,33 @@ class ViewRanges:
     white_balance: float = 0.08    # per-channel gain 1 +- this
     blur_sigma: tuple[float, float] = (0.0, 1.5)   # pixels at 640 px wide
     noise_sigma: tuple[float, float] = (0.0, 4.0)  # gray levels
-    jpeg_quality: tuple[int, int] = (60, 95)
+    jpeg_quality: tuple[int, int] | None = (60, 95)  # None: no JPEG round trip
+
+    def only(self, *families: str) -> ViewRanges:
+        """These ranges with every family but `families` held at "no change" (FAMILIES names
+        them). The random draws stay the same, so view v of `only("geometry")` has exactly view
+        v's framing and tilt with the photo's own light: an ablation compares the same views."""
+        unknown = sorted(set(families) - set(FAMILIES))
+        if unknown:
+            raise ValueError(f"unknown view families {unknown}; choose from {', '.join(FAMILIES)}")
+        keep = {name for family in families for name in FAMILIES[family]}
+        identity = {f.name: NO_CHANGE[f.name] for f in fields(self) if f.name not in keep}
+        return replace(self, **identity)
+
+
+# What each family of a camera view changes, and each field's "no change" value.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "geometry": ("zoom", "shift", "rotate_deg", "perspective"),
+    "light": ("gain", "gamma", "white_balance"),
+    "blur": ("blur_sigma",),
+    "noise": ("noise_sigma",),
+    "jpeg": ("jpeg_quality",),
+}
+NO_CHANGE: dict[str, object] = {
+    "zoom": (1.0, 1.0), "shift": 0.0, "rotate_deg": 0.0, "perspective": 0.0, "gain": (1.0, 1.0),
+    "gamma": (1.0, 1.0), "white_balance": 0.0, "blur_sigma": (0.0, 0.0), "noise_sigma": (0.0, 0.0),
+    "jpeg_quality": None,
+}
 
 
 def camera_view(image: np.ndarray, rng: np.random.Generator, ranges: ViewRanges = ViewRanges()) -> np.ndarray:
@@ -67,6 +93,8 @@ def camera_view(image: np.ndarray, rng: np.random.Generator, ranges: ViewRanges 
         x = cv2.GaussianBlur(x, (0, 0), sigma)
     x = x * 255.0 + rng.normal(0.0, u(*ranges.noise_sigma), x.shape).astype(np.float32)
     out = np.clip(x + 0.5, 0, 255).astype(np.uint8)
+    if ranges.jpeg_quality is None:  # the last draw: skipping it moves no other
+        return out
     quality = int(rng.integers(ranges.jpeg_quality[0], ranges.jpeg_quality[1] + 1))
     ok, jpeg = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - OpenCV encodes any 8-bit 3-channel image

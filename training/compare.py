@@ -14,6 +14,9 @@ probability per model. On 15 photos one photo is 6.7 points: read p(true) first.
 tilt, exposure, focus, noise, JPEG; the first view is the photo itself) and counts every view, so
 top-1 reads "11.4/15" and each photo shows in how many views its answer was right. Every model
 sees the same views. It measures how firmly a model holds these photos, not new performers.
+`--view-only geometry` (or light, blur, noise, jpeg; comma-separated) changes only that part of
+each view: on the 15 photos geometry alone moves the answers as much as the whole view does,
+and the others move nothing, since the silhouette step reads the shadow's outline only.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ if __package__ in (None, ""):  # `python training/compare.py` from the repo root
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
+from training.camera_views import FAMILIES, ViewRanges
 from training.evaluate import (
     labelled_images,
     metrics_from_probs,
@@ -43,16 +47,20 @@ from training.evaluate import (
 )
 
 
-def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1, view_seed: int = 0) -> dict:
+def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1, view_seed: int = 0,
+            view_only: tuple[str, ...] = ()) -> dict:
     """{"rows": [{name, top1, top3, mean_true_prob, balanced_accuracy, n}], "files": [...], "views": V}.
 
     With `views` > 1 the rows count every view (n = photos x views) and each file's entry gives
     its most frequent answer (`pred`), its mean true-class probability over the views and in how
     many views the top-1 answer was right (`right`) and the true puppet in the top 3 (`in_top3`).
+    `view_only` keeps only those families of change (`ViewRanges.only`: the same views, the rest
+    held at the photo's own), to see which part of a camera view moves the answers.
     """
+    ranges = ViewRanges().only(*view_only) if view_only else ViewRanges()
     items = labelled_images(folder)
     names = _short_names(models)
-    probs = {name: predict_images(onnx_predict(path), view_images(items, views, view_seed))
+    probs = {name: predict_images(onnx_predict(path), view_images(items, views, view_seed, ranges))
              for name, path in zip(names, models)}  # the same views for every model
     expanded = repeat_items(items, views)
     candidates = dict(probs)
@@ -67,7 +75,7 @@ def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1
     files = [{"file": path.name, "true": PUPPETS[t],
               **{name: _verdict(p[i * views:(i + 1) * views], t) for name, p in probs.items()}}
              for i, (path, t) in enumerate(items)]
-    return {"folder": str(folder), "views": views, "rows": rows, "files": files}
+    return {"folder": str(folder), "views": views, "view_only": list(view_only), "rows": rows, "files": files}
 
 
 def _verdict(block: np.ndarray, true: int) -> dict:
@@ -122,13 +130,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--views", type=int, default=1,
                    help="score each photo under this many camera views (the first is the photo itself)")
     p.add_argument("--view-seed", type=int, default=0, help="seed of the camera views")
+    p.add_argument("--view-only", default="", metavar="FAMILIES",
+                   help="with --views: change only these, comma-separated, and keep the rest as in "
+                   f"the photo ({', '.join(FAMILIES)}); the same views otherwise")
     p.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = p.parse_args(argv)
     if args.views < 1:
         p.error(f"--views must be at least 1, got {args.views}")
+    view_only = tuple(f for f in args.view_only.split(",") if f)
+    if unknown := sorted(set(view_only) - set(FAMILIES)):
+        p.error(f"--view-only: unknown families {unknown}; choose from {', '.join(FAMILIES)}")
+    if view_only and args.views == 1:
+        p.error("--view-only needs --views N (N > 1): the first view is the photo itself")
     try:
         result = compare(args.models, photos_folder(args.data), pairs=args.pairs,
-                         views=args.views, view_seed=args.view_seed)
+                         views=args.views, view_seed=args.view_seed, view_only=view_only)
     except OmbroError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,7 +33,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import NUM_CLASSES, PUPPETS, puppet_index
 from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import PreprocessSpec
-from training.camera_views import camera_views
+from training.camera_views import ViewRanges, camera_views
 from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split
 from training.engine import build_model, evaluate
 from training.presets import ClassificationPresetEval
@@ -184,11 +184,12 @@ def predict_images(predict, images: Iterable[np.ndarray], batch: int = 32) -> np
     return np.concatenate(out)
 
 
-def view_images(items: list[tuple[Path, int]], views: int, seed: int = 0) -> Iterator[np.ndarray]:
+def view_images(items: list[tuple[Path, int]], views: int, seed: int = 0,
+                ranges: ViewRanges | None = None) -> Iterator[np.ndarray]:
     """Every photo's `views` camera views in order, the photo itself first
     (`training/camera_views.py`); the same pixels each time it is called."""
     for key, (path, _) in enumerate(items):
-        yield from camera_views(load_rgb(path), views, seed=seed, key=key)
+        yield from camera_views(load_rgb(path), views, seed=seed, key=key, ranges=ranges or ViewRanges())
 
 
 def repeat_items(items: list[tuple[Path, int]], views: int) -> list[tuple[Path, int]]:

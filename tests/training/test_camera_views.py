@@ -58,3 +58,29 @@ def test_bad_input_is_refused():
         camera_view(np.zeros((10, 10, 3), np.float32), np.random.default_rng(0))
     with pytest.raises(ValueError, match="at least one view"):
         camera_views(shadow_photo(), 0)
+
+
+def test_only_keeps_the_named_families_and_the_same_draws():
+    photo = shadow_photo()
+    full = ViewRanges()
+    # nothing kept: every family at its "no change" value gives the photo back, pixel for pixel
+    np.testing.assert_array_equal(camera_view(photo, np.random.default_rng(5), full.only()), photo)
+    dark = photo[..., 0] < 100
+    for seed in range(6):
+        whole = camera_view(photo, np.random.default_rng(seed), full)
+        framed = camera_view(photo, np.random.default_rng(seed), full.only("geometry"))
+        lit = camera_view(photo, np.random.default_rng(seed), full.only("light", "noise"))
+        # light and noise alone leave the shadow where it was and change the pixels
+        np.testing.assert_array_equal(lit[..., 0] < 100, dark)
+        assert not np.array_equal(lit, photo)
+        # geometry alone moves the shadow exactly as the whole view does (the same draws), and
+        # leaves the wall's and the shadow's own gray levels
+        a, b = whole.mean(2) < 100, framed.mean(2) < 100
+        assert (a & b).sum() / (a | b).sum() > 0.97
+        assert not np.array_equal(b, dark)
+        assert np.isin(framed[b], [30]).mean() > 0.9 and np.isin(framed[~b], [210]).mean() > 0.9
+
+
+def test_only_refuses_an_unknown_family():
+    with pytest.raises(ValueError, match="unknown view families.*geometry"):
+        ViewRanges().only("geometry", "colour")

@@ -109,3 +109,20 @@ def test_views_must_be_positive(photos: Path):
     with pytest.raises(SystemExit) as exc:
         compare.main([str(APP_MODEL), "--data", str(photos), "--views", "0"])
     assert exc.value.code == 2
+
+
+def test_view_only_changes_one_family_of_the_same_views(photos: Path, capsys):
+    whole = compare.compare([APP_MODEL], photos, pairs=False, views=3)
+    framed = compare.compare([APP_MODEL], photos, pairs=False, views=3, view_only=("geometry",))
+    still = compare.compare([APP_MODEL], photos, pairs=False, views=3, view_only=("jpeg",))
+    assert framed["view_only"] == ["geometry"] and whole["view_only"] == []
+    plain = compare.compare([APP_MODEL], photos, pairs=False)
+    # JPEG alone is a near no-op for the silhouette: the rates stay the photos' own
+    assert still["rows"][0]["top1"] == pytest.approx(plain["rows"][0]["top1"], abs=1 / 18)
+    assert framed["rows"][0]["n"] == whole["rows"][0]["n"] == 18
+    for bad in (["--views", "3", "--view-only", "colour"], ["--view-only", "geometry"]):
+        with pytest.raises(SystemExit) as exc:
+            compare.main([str(APP_MODEL), "--data", str(photos), *bad])
+        assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown families ['colour']" in err and "needs --views" in err
