@@ -124,8 +124,7 @@ class TrainConfig(BaseModel):
         p.add_argument("--teacher", action="append", default=None,
                        help="a published ONNX model (with its .card.json) to distil from, e.g. "
                        "models/resnet34.onnx; it must share this run's preprocessing. Repeat it to "
-                       "distil from the average of several models' probabilities (an ensemble, "
-                       "as the server scores)")
+                       "distil from the average of several models' probabilities (an ensemble)")
         p.add_argument("--kd-alpha", type=float, default=d.kd_alpha,
                        help="weight of the teacher's soft targets against the labels (with --teacher)")
         p.add_argument("--kd-temperature", type=float, default=d.kd_temperature,

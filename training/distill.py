@@ -15,11 +15,10 @@ so distillation needs neither the teacher's run folder nor its PyTorch checkpoin
 onnxruntime beside the training loop. Its preprocessing must be the student's: a teacher that
 saw other silhouettes would answer for images the student never gets.
 
-Several teachers are averaged in probability, as the server averages its models
-(server/scoring.py): the student then learns the ensemble that grades the student's sessions, so
-the app's live verdict and the server's score disagree less, and one network carries some of
-the ensemble's gain on shadows unlike the generated ones (Hinton et al. 2015, section 3:
-distilling an ensemble into one model).
+Several teachers are averaged in probability: one network then carries some of the ensemble's
+gain on shadows unlike the generated ones (Hinton et al. 2015, section 3: distilling an ensemble
+into one model), and with the server's ResNet34 among them the app's live verdict and the
+server's score (server/scoring.py) disagree less.
 """
 
 from __future__ import annotations
