@@ -36,3 +36,41 @@ def test_good_runs_pass_the_checks(tmp_path, runs):
     assert out.returncode == 1  # the stand-in interpreter, not the RUNS check, stopped it
     assert "bad run" not in out.stderr
     assert (tmp_path / "out").is_dir()
+
+
+TRIAL = REPO_ROOT / "scripts" / "gpu_trial.sh"
+
+
+def _onnx_files() -> list:
+    return sorted(p.name for p in REPO_ROOT.glob("models/*.onnx"))
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
+@pytest.mark.parametrize("args", [[], ["launch"], ["prepare"]])
+def test_trial_script_says_how_to_call_it(args):
+    out = subprocess.run(["bash", str(TRIAL), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode != 0
+    assert "usage: scripts/gpu_trial.sh prepare" in out.stderr
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
+def test_a_patch_that_is_missing_or_does_not_apply_moves_nothing(tmp_path):
+    before = _onnx_files()
+    out = subprocess.run(["bash", str(TRIAL), "prepare", str(tmp_path / "missing.patch")], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert out.returncode == 2 and "docs/trials/generator-" in out.stderr
+    stale = tmp_path / "stale.patch"  # a change to a line that HEAD does not have
+    stale.write_text("--- a/training/synth.py\n+++ b/training/synth.py\n@@ -1,1 +1,1 @@\n"
+                     "-this line is not in synth.py\n+nor is this one\n")
+    out = subprocess.run(["bash", str(TRIAL), "prepare", str(stale)], capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert out.returncode == 1 and "does not apply" in out.stderr
+    assert _onnx_files() == before and before  # the shipped models stay where they are
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_trial_run_needs_the_device_machines_out_folder():
+    env = {k: v for k, v in os.environ.items() if k != "OUT"}
+    out = subprocess.run(["bash", str(TRIAL), "run"], env=env, capture_output=True, text=True, timeout=60,
+                         check=False)
+    assert out.returncode != 0 and "OUT" in out.stderr
