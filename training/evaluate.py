@@ -37,6 +37,7 @@ from training.camera_views import ViewRanges, camera_views
 from training.data import IMAGE_SUFFIXES, DatasetError, load_rgb, scan_split
 from training.engine import build_model, evaluate
 from training.presets import ClassificationPresetEval
+from training.synth_data import run_data_root
 from training.utils import BEST_NAME, LOG_NAME, load_checkpoint, read_log
 
 # camera views per real photo behind a card's `real_views` (steady to about 0.3 photo of 15;
@@ -270,7 +271,7 @@ def write_run_report(run_dir: Path, device: torch.device, workers: int = 2, grad
 
     model, ckpt = load_run_model(run_dir, device)
     spec = PreprocessSpec.model_validate(ckpt["spec"])
-    scan = scan_split(Path(ckpt["data_root"]) / "val", progress=False, max_bad_fraction=1.0)
+    scan = scan_split(run_data_root(ckpt["data_root"], workers) / "val", progress=False, max_bad_fraction=1.0)
     loader = torch.utils.data.DataLoader(PuppetImages(scan, ClassificationPresetEval(spec)),
                                          batch_size=64, num_workers=workers)
     res = evaluate(model, loader, device, progress=progress, desc="report")

@@ -42,6 +42,7 @@ from training.evaluate import (
     summary,
 )
 from training.quantize import CALIBRATION_METHODS, quantize_int8
+from training.synth_data import run_data_root
 
 FP32_TOLERANCE = 1e-4
 ARCH_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet34": "ResNet34"}
@@ -142,7 +143,7 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     model, ckpt = load_run_model(args.run, torch.device("cpu"))
     arch, spec = ckpt["arch"], PreprocessSpec.model_validate(ckpt["spec"])
-    data_root = Path(ckpt["data_root"])
+    data_root = run_data_root(ckpt["data_root"])
     commit = git_commit()
     stamp = datetime.now(UTC)
     version = args.version or f"{arch}-{stamp:%Y%m%d.%H%M}" + (f"-{commit[:7]}" if commit else "")

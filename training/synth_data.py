@@ -8,8 +8,10 @@ matches: a run killed during generation never leaves a half dataset that later r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 
@@ -54,6 +56,37 @@ def ensure_synth_dataset(cfg, info: DistInfo) -> Path:
     if info.distributed:
         torch.distributed.barrier()
     return out
+
+
+_SYNTH_NAME = re.compile(r"synth-v(?P<version>[0-9][0-9.]*)-s(?P<seed>\d+)-n(?P<per_class>\d+)(?:-px(?P<size>\d+))?")
+
+
+def run_data_root(recorded: str | Path, workers: int = 2) -> Path:
+    """The dataset a run was trained on, made again here when it was generated and is not here.
+
+    A checkpoint records its dataset's path on the machine that trained it (a lent GPU's
+    /tmp/..., a colleague's checkout). Generated data is a function of generator version, seed,
+    size and count, all in the folder's name, so when this checkout's generator has that version
+    the same images are made again under this repo's data/ (deterministic per seed), and export
+    and evaluation work on a run brought home (`scripts/run_parts.py unpack`). Anything else
+    (HaSPeR, another generator version) comes back as recorded, for the caller's own check to
+    explain.
+    """
+    recorded = Path(recorded)
+    if (recorded / "val").is_dir() or not (m := _SYNTH_NAME.fullmatch(recorded.name)):
+        return recorded
+    version = str(getattr(_generator(), "GENERATOR_VERSION", 0))
+    if m["version"] != version:
+        raise DatasetError(
+            f"{recorded} is not here, and it was made by generator {m['version']} while this "
+            f"checkout has {version}: apply that version (docs/trials/README.md) to make it again, "
+            "or copy the folder here")
+    cfg = SimpleNamespace(seed=int(m["seed"]), synth_per_class=int(m["per_class"]),
+                          synth_size=int(m["size"] or 224), workers=workers)
+    local = synth_dir(cfg.seed, cfg.synth_per_class, version, cfg.synth_size)
+    if local != recorded:
+        print(f"{recorded} is not here: using {local} (the same generator, seed and size)")
+    return ensure_synth_dataset(cfg, DistInfo())
 
 
 def _manifest_matches(out: Path, want: dict) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,31 @@ def test_incomplete_folder_is_regenerated(data_home: Path, capsys):
     synth_data.ensure_synth_dataset(cfg, DistInfo())
     assert "generating" in capsys.readouterr().out
     assert (root / synth_data.MANIFEST).is_file()
+
+
+def test_a_run_from_another_machine_gets_its_generated_data_made_again_here(data_home: Path, tmp_path: Path,
+                                                                              capsys):
+    # a run trained on a lent GPU records that machine's path; the same images are made here
+    here = synth_data.ensure_synth_dataset(TrainConfig(synth_per_class=3, synth_size=64, workers=0, seed=2),
+                                           DistInfo())
+    files = sorted(p.relative_to(here) for p in here.rglob("*.png"))
+    first = (here / files[0]).read_bytes()
+    shutil.rmtree(here)
+    elsewhere = Path("/nonexistent/gpu-box/data") / here.name
+    capsys.readouterr()
+    root = synth_data.run_data_root(elsewhere, workers=0)
+    assert root == here and f"{elsewhere} is not here" in capsys.readouterr().out
+    assert sorted(p.relative_to(root) for p in root.rglob("*.png")) == files
+    assert (root / files[0]).read_bytes() == first  # deterministic per seed: the same pixels
+    # a folder that is here is used as it is, whatever its name
+    assert synth_data.run_data_root(root) == root
+
+
+def test_data_that_cannot_be_made_again_is_named(data_home: Path):
+    from training.data import DatasetError
+
+    hasper = Path("/nonexistent/hasper")
+    assert synth_data.run_data_root(hasper) == hasper  # not generated: the caller's check explains
+    other = Path("/nonexistent/data/synth-v0.1.0-s0-n1000")
+    with pytest.raises(DatasetError, match=r"generator 0\.1\.0 .*docs/trials"):
+        synth_data.run_data_root(other)
