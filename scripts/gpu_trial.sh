@@ -8,7 +8,7 @@
 #   MAIN_RUNS="mobilenet_v2:112:1 mobilenet_v2:112:2" TRIAL_RUNS="mobilenet_v2:112:2" \
 #     BUDGET_S=460 bash scripts/gpu_trial.sh run
 #   # back here: scripts/run_parts.py unpack DIR/a NAME runs/..., DIR/b for the trial's runs, then
-#   # training/export.py (it needs the run's generated dataset: see docs/training.md) and
+#   # training/export.py (it makes the run's generated dataset again here, same seed, same pixels) and
 #   # training/compare_seeds.py --group main ... --group trial ...
 #
 # Each side runs scripts/gpu_retrain.sh (its own tree, its own datasets, CORES split 10/6 by
