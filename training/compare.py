@@ -73,12 +73,12 @@ def compare(models: list[Path], folder: Path, pairs: bool = True, views: int = 1
         rows.append({"name": name, "n": m["n"], **{k: round(m[k], 4) for k in
                      ("top1", "top3", "mean_true_prob", "balanced_accuracy")}})
     files = [{"file": path.name, "true": PUPPETS[t],
-              **{name: _verdict(p[i * views:(i + 1) * views], t) for name, p in probs.items()}}
+              **{name: photo_verdict(p[i * views:(i + 1) * views], t) for name, p in probs.items()}}
              for i, (path, t) in enumerate(items)]
     return {"folder": str(folder), "views": views, "view_only": list(view_only), "rows": rows, "files": files}
 
 
-def _verdict(block: np.ndarray, true: int) -> dict:
+def photo_verdict(block: np.ndarray, true: int) -> dict:
     """One photo's answer over its views: the most frequent top-1, mean p(true), counts right."""
     preds = block.argmax(1)
     top3 = np.argsort(-block, axis=1)[:, :3]

@@ -32,6 +32,7 @@ if __package__ in (None, ""):  # `python training/compare_seeds.py` from the rep
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from training.camera_views import ViewRanges
+from training.compare import photo_verdict
 from training.evaluate import (
     labelled_images,
     metrics_from_probs,
@@ -78,19 +79,15 @@ def compare_seeds(groups: dict[str, list[Path]], folder: Path, views: int = 48,
         summary[g] = {"n_seeds": len(rows), "mean": dict(zip(METRICS, table.mean(0).round(4).tolist())),
                       "sd": dict(zip(METRICS, [None if np.isnan(s) else round(float(s), 4) for s in sd])),
                       "ensemble": rates(ensemble)}
-    targets = np.array([t for _, t in all_items])
     photo_of = np.tile(np.repeat(np.arange(len(items)), views), len(view_seeds))
     photos = []
     for k, (path, t) in enumerate(items):
         entry = {"file": path.name, "true": PUPPETS[t]}
         rows = photo_of == k
         for g, paths in groups.items():
-            right = in_top3 = 0
-            for i in range(len(paths)):
-                p = joined[(g, i)][rows]
-                right += int((p.argmax(1) == targets[rows]).sum())
-                in_top3 += int((np.argsort(-p, 1)[:, :3] == t).any(1).sum())
-            entry[g] = {"right": right, "in_top3": in_top3, "of": int(rows.sum()) * len(paths)}
+            verdicts = [photo_verdict(joined[(g, i)][rows], t) for i in range(len(paths))]
+            entry[g] = {"right": sum(v["right"] for v in verdicts), "in_top3": sum(v["in_top3"] for v in verdicts),
+                        "of": int(rows.sum()) * len(paths)}
         photos.append(entry)
     return {"folder": str(folder), "views": views, "view_seeds": list(view_seeds), "n": len(items),
             "models": models, "groups": summary, "photos": photos}
