@@ -36,6 +36,8 @@ class TrainConfig(BaseModel):
     warmup_epochs: int = Field(1, ge=0)
     clip_grad_norm: float = Field(0.0, ge=0)
     pretrained: bool = False
+    # blur before each stride-2 step (training/antialias.py): binomial filter size, 0 off
+    antialias: Literal[0, 2, 3, 4, 5] = 0
     # knowledge distillation from published models (training/distill.py); several are averaged
     teacher: list[str] | None = None
     kd_alpha: float = Field(0.7, ge=0, le=1)
@@ -121,6 +123,9 @@ class TrainConfig(BaseModel):
         p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm, help="0: off")
         p.add_argument("--pretrained", action="store_true",
                        help="start from torchvision's ImageNet weights (needs them downloaded)")
+        p.add_argument("--antialias", type=int, choices=[0, 2, 3, 4, 5], default=d.antialias,
+                       help="MobileNetV2: blur with a binomial filter of this size before every "
+                       "stride-2 step (Zhang 2019, anti-aliased CNNs); 0: off")
         p.add_argument("--teacher", action="append", default=None,
                        help="a published ONNX model (with its .card.json) to distil from, e.g. "
                        "models/resnet34.onnx; it must share this run's preprocessing. Repeat it to "

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import NUM_CLASSES
+from training.antialias import antialias_mobilenet_v2
 from training.utils import DistInfo, all_gather_cat, all_reduce_sum
 
 ARCHS = ("mobilenet_v2", "resnet34")
@@ -29,12 +30,19 @@ class PretrainedWeightsError(OmbroError, RuntimeError):
     """ImageNet weights were asked for but cannot be had (offline, no cache)."""
 
 
-def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLASSES) -> nn.Module:
-    """A torchvision classifier with a `num_classes` head; ImageNet weights only when asked."""
+def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLASSES,
+                antialias: int = 0) -> nn.Module:
+    """A torchvision classifier with a `num_classes` head; ImageNet weights only when asked.
+
+    `antialias` > 0 blurs before every stride-2 step with a binomial filter of that size
+    (training/antialias.py; MobileNetV2 only)."""
     if arch not in ARCHS:
         raise ValueError(f"unknown --arch {arch!r}: choose one of {', '.join(ARCHS)}")
+    if antialias and arch != "mobilenet_v2":
+        raise ValueError(f"--antialias is implemented for mobilenet_v2 only, not {arch!r}")
     if not pretrained:
-        return torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
+        model = torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
+        return antialias_mobilenet_v2(model, antialias) if antialias else model
     weights = torchvision.models.get_model_weights(arch).DEFAULT
     try:
         model = torchvision.models.get_model(arch, weights=weights)
@@ -49,7 +57,7 @@ def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLAS
         model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
     else:
         model.fc = nn.Linear(model.fc.in_features, num_classes)
-    return model
+    return antialias_mobilenet_v2(model, antialias) if antialias else model
 
 
 def build_scheduler(optimizer, total_steps: int, warmup_steps: int, min_lr_ratio: float = 0.01):

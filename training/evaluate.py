@@ -155,7 +155,7 @@ def load_run_model(run_or_ckpt: Path, device: torch.device):
     ckpt = load_checkpoint(path)
     if tuple(ckpt["classes"]) != PUPPETS:
         raise OmbroError(f"{path} was trained on classes {ckpt['classes']}, not the contract's")
-    model = build_model(ckpt["arch"])
+    model = build_model(ckpt["arch"], antialias=(ckpt.get("config") or {}).get("antialias", 0))
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
 

@@ -213,7 +213,7 @@ def main(cfg: RiftConfig) -> dict:
               "../shared/real-shadows); the out-of-distribution column will be empty", file=sys.stderr)
 
     # 1. adversarial training (or reuse a finished one)
-    model = build_model(cfg.arch, pretrained=cfg.pretrained).to(device)
+    model = build_model(cfg.arch, pretrained=cfg.pretrained, antialias=cfg.antialias).to(device)
     if cfg.adversarial:
         model.load_state_dict(load_checkpoint(Path(cfg.adversarial))["model"])
         print(f"step 1 skipped: adversarial model from {cfg.adversarial}")

@@ -157,7 +157,7 @@ def main(cfg: TrainConfig) -> Path:
         criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
 
     root, train_loader, val_loader, train_sampler = load_data(cfg, info, device, run_dir)
-    model = build_model(cfg.arch, pretrained=cfg.pretrained).to(device)
+    model = build_model(cfg.arch, pretrained=cfg.pretrained, antialias=cfg.antialias).to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     if cfg.opt == "sgd":
@@ -179,7 +179,7 @@ def main(cfg: TrainConfig) -> Path:
     if cfg.resume and ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)
         saved = TrainConfig.model_validate(ckpt["config"])
-        if (saved.arch, saved.spec()) != (cfg.arch, spec):
+        if (saved.arch, saved.spec(), saved.antialias) != (cfg.arch, spec, cfg.antialias):
             raise SystemExit(f"--resume: {ckpt_path} was trained as {saved.arch} with {saved.spec()}; "
                              f"it cannot continue as {cfg.arch} with {spec}")
         if (saved.teacher, saved.kd_alpha, saved.kd_temperature) != (
