@@ -1,12 +1,14 @@
 """Frames per second of the app's frame pipeline on one CPU core, and the UI frame rate.
 
-    python benchmarks/bench_frame.py [--frames 200] [--no-ui]
+    python benchmarks/bench_frame.py [--frames 200] [--no-ui] [--candidate runs/x/onnx/mobilenet_v2.int8.onnx]
 
 Per model (MobileNetV2 int8 and fp32, the bundled files in models/ when present, else an untrained
 export made here with the same graph): raw onnxruntime inference on an already preprocessed
 input, then the full frame step the app runs per frame (contract preprocessing + inference +
 temporal smoothing), side by side, plus cv2.dnn on fp32 (the phone fallback), and the same step
 with shape feedback (the silhouette made once, then fitting the target, the overlay and the hint).
+`--candidate` adds rows for other ONNX files (a retrained or re-architected model) measured in the
+same run, so the comparison with the shipped one is a ratio, not two days' absolute times.
 Then the shape feedback's own cost per frame (budget: 2 ms at 320x240 on one core), and the real
 app under xvfb practising with a generated dog video, reporting the UI loop and model frame rates.
 """
@@ -150,7 +152,12 @@ def main() -> None:
     p.add_argument("--frames", type=int, default=200)
     p.add_argument("--no-ui", action="store_true")
     p.add_argument("--ui-seconds", type=float, default=12.0)
+    p.add_argument("--candidate", type=Path, action="append", default=[],
+                   help="another ONNX model (with its card) to time beside the bundled ones; repeatable")
     args = p.parse_args()
+    for path in args.candidate:
+        if not path.is_file():
+            p.error(f"--candidate {path}: no such file")
     cv2.setNumThreads(1)
     frames = frames_for_bench(args.frames)
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,6 +169,9 @@ def main() -> None:
         rows = [("int8 onnxruntime", paths["int8"], "onnxruntime"),
                 ("fp32 onnxruntime", paths["fp32"], "onnxruntime"),
                 ("fp32 cv2.dnn", paths["fp32"], "opencv")]
+        rows += [(f"candidate {i + 1}", path, "onnxruntime") for i, path in enumerate(args.candidate)]
+        for i, path in enumerate(args.candidate):
+            print(f"candidate {i + 1}: {path}")
         for name, path, backend in rows:
             r = bench_pipeline(path, backend, frames, args.frames)
             print(f"{name:<22} {r['raw_fps']:8.1f} fps {r['raw_ms']:6.2f} ms   "
