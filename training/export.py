@@ -179,7 +179,8 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
         provenance["distilled_from"] = ckpt["teacher"]
     if (ckpt.get("config") or {}).get("model_ema"):  # the weights are train.py's --model-ema average
         provenance["model_ema_decay"] = ckpt["config"]["model_ema_decay"]
-    for mix in ("mixup_alpha", "cutmix_alpha", "antialias"):  # mixed batches; blurred strides (transforms.BatchMix)
+    # trained on mixed batches (transforms.BatchMix) or with blurred strides (training/antialias.py)
+    for mix in ("mixup_alpha", "cutmix_alpha", "antialias"):
         if (ckpt.get("config") or {}).get(mix):
             provenance[mix] = ckpt["config"][mix]
     write_card(fp32_final, fp32_card.model_copy(update={"metrics": card_metrics(

@@ -180,8 +180,9 @@ def main(cfg: TrainConfig) -> Path:
         ckpt = load_checkpoint(ckpt_path)
         saved = TrainConfig.model_validate(ckpt["config"])
         if (saved.arch, saved.spec(), saved.antialias) != (cfg.arch, spec, cfg.antialias):
-            raise SystemExit(f"--resume: {ckpt_path} was trained as {saved.arch} with {saved.spec()}; "
-                             f"it cannot continue as {cfg.arch} with {spec}")
+            raise SystemExit(f"--resume: {ckpt_path} was trained as {saved.arch} (--antialias "
+                             f"{saved.antialias}) with {saved.spec()}; it cannot continue as "
+                             f"{cfg.arch} (--antialias {cfg.antialias}) with {spec}")
         if (saved.teacher, saved.kd_alpha, saved.kd_temperature) != (
                 cfg.teacher, cfg.kd_alpha, cfg.kd_temperature):
             raise SystemExit(f"--resume: {ckpt_path} was trained with --teacher {saved.teacher or 'none'} "

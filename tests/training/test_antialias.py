@@ -121,3 +121,18 @@ def test_antialiased_model_exports_to_onnx_and_int8_with_the_option_on_its_card(
         assert card.metrics["antialias"] == 3
     assert load_verified(tmp_path / "mobilenet_v2.onnx").metrics["onnx_parity_max_abs_diff"] < 1e-4
     assert np.isfinite(load_verified(tmp_path / "mobilenet_v2.int8.onnx").metrics["val_top1"])
+
+
+def test_train_py_runs_antialiased_and_resume_refuses_to_drop_it(tiny_dataset_shared: Path,
+                                                                 tmp_path: Path):
+    from training.train import cli
+    from training.utils import load_checkpoint
+
+    run = tmp_path / "run"
+    base = ["--data", str(tiny_dataset_shared), "--out", str(run), "--limit-batches", "1",
+            "--input-size", "64", "-b", "8", "--workers", "0", "--no-progress", "--no-report"]
+    assert cli([*base, "--epochs", "1", "--antialias", "3"]) == 0
+    best = load_checkpoint(run / BEST_NAME)
+    assert any(k.endswith(".kernel") for k in best["model"])  # the blurred network was trained
+    with pytest.raises(SystemExit, match="antialias"):
+        cli([*base, "--epochs", "2", "--resume"])
