@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ombro_contract.card import load_verified
+from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.labels import PUPPETS
 from training import export
 from training.antialias import BlurPool2d, antialias_mobilenet_v2
@@ -121,6 +122,11 @@ def test_antialiased_model_exports_to_onnx_and_int8_with_the_option_on_its_card(
         assert card.metrics["antialias"] == 3
     assert load_verified(tmp_path / "mobilenet_v2.onnx").metrics["onnx_parity_max_abs_diff"] < 1e-4
     assert np.isfinite(load_verified(tmp_path / "mobilenet_v2.int8.onnx").metrics["val_top1"])
+    # the phone fallback reads the blur (an edge Pad and a fixed depthwise Conv) as onnxruntime does
+    frame = (np.random.default_rng(0).random((240, 320, 3)) * 255).astype(np.uint8)
+    probs = {b: PuppetClassifier.from_path(tmp_path / "mobilenet_v2.onnx", backend=b).classify(frame).probs
+             for b in ("onnxruntime", "opencv")}
+    np.testing.assert_allclose(probs["opencv"], probs["onnxruntime"], atol=1e-4)
 
 
 def test_train_py_runs_antialiased_and_resume_refuses_to_drop_it(tiny_dataset_shared: Path,
