@@ -169,9 +169,9 @@ def main() -> None:
         rows = [("int8 onnxruntime", paths["int8"], "onnxruntime"),
                 ("fp32 onnxruntime", paths["fp32"], "onnxruntime"),
                 ("fp32 cv2.dnn", paths["fp32"], "opencv")]
-        rows += [(f"candidate {i + 1}", path, "onnxruntime") for i, path in enumerate(args.candidate)]
-        for i, path in enumerate(args.candidate):
-            print(f"candidate {i + 1}: {path}")
+        for i, path in enumerate(args.candidate, 1):
+            print(f"candidate {i}: {path}")
+            rows.append((f"candidate {i}", path, "onnxruntime"))
         for name, path, backend in rows:
             r = bench_pipeline(path, backend, frames, args.frames)
             print(f"{name:<22} {r['raw_fps']:8.1f} fps {r['raw_ms']:6.2f} ms   "

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models.mobilenetv2 import InvertedResidual
 
-# Binomial filters (rows of Pascal's triangle): 1 is no blur; Zhang's default is 3 or 4.
-FILTERS = {1: [1.0], 2: [1.0, 1.0], 3: [1.0, 2.0, 1.0], 4: [1.0, 3.0, 3.0, 1.0],
+# Binomial filters (rows of Pascal's triangle); Zhang's default is 3 or 4.
+FILTERS = {2: [1.0, 1.0], 3: [1.0, 2.0, 1.0], 4: [1.0, 3.0, 3.0, 1.0],
            5: [1.0, 4.0, 6.0, 4.0, 1.0]}
 
 
@@ -46,8 +46,6 @@ class BlurPool2d(nn.Module):
         self.pad = (left, filter_size - 1 - left, left, filter_size - 1 - left)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.filter_size == 1:
-            return x[:, :, ::self.stride, ::self.stride]
         # Replicate, not reflect: the same shadow touching the frame edge stays dark to the edge
         # (and onnxruntime's int8 path handles edge padding like any Pad).
         x = F.pad(x, self.pad, mode="replicate")
@@ -70,7 +68,7 @@ def antialias_mobilenet_v2(model: nn.Module, filter_size: int = 3) -> nn.Module:
     The stem convolution and the depthwise convolution of each stride-2 inverted residual block
     (the only strided layers) become stride 1 + BlurPool; weights are untouched, so this applies to
     ImageNet weights as well as to a fresh network. Output shapes are those of the original."""
-    if filter_size == 0:
+    if filter_size == 0:  # off: the plain network (any arch)
         return model
     features = model.features
     features[0] = _antialias_block(features[0], filter_size)

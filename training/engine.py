@@ -42,7 +42,7 @@ def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLAS
         raise ValueError(f"--antialias is implemented for mobilenet_v2 only, not {arch!r}")
     if not pretrained:
         model = torchvision.models.get_model(arch, weights=None, num_classes=num_classes)
-        return antialias_mobilenet_v2(model, antialias) if antialias else model
+        return antialias_mobilenet_v2(model, antialias)
     weights = torchvision.models.get_model_weights(arch).DEFAULT
     try:
         model = torchvision.models.get_model(arch, weights=weights)
@@ -57,7 +57,7 @@ def build_model(arch: str, pretrained: bool = False, num_classes: int = NUM_CLAS
         model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
     else:
         model.fc = nn.Linear(model.fc.in_features, num_classes)
-    return antialias_mobilenet_v2(model, antialias) if antialias else model
+    return antialias_mobilenet_v2(model, antialias)
 
 
 def build_scheduler(optimizer, total_steps: int, warmup_steps: int, min_lr_ratio: float = 0.01):
