@@ -47,6 +47,7 @@ from training.utils import (
     LOG_NAME,
     CsvLog,
     DistInfo,
+    fork_safe_opencv,
     init_distributed_mode,
     load_checkpoint,
     pick_device,
@@ -106,6 +107,7 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
         train_sampler = torch.utils.data.DistributedSampler(train_set, seed=cfg.seed, shuffle=True)
     else:
         train_sampler = torch.utils.data.RandomSampler(train_set, generator=g)
+    fork_safe_opencv(cfg.workers)
     common = dict(  # noqa: C408
         num_workers=cfg.workers,
         pin_memory=device.type == "cuda",

@@ -75,14 +75,27 @@ def seed_everything(seed: int, rank: int = 0) -> None:
     torch.manual_seed(s)
 
 
+def fork_safe_opencv(workers: int) -> None:
+    """One OpenCV thread in this process before DataLoader workers are forked from it.
+
+    OpenCV's pthreads pool does not survive fork: a worker forked while the parent's pool had
+    threads, which then calls ``cv2.setNumThreads``, waits forever on threads that only exist
+    in the parent (seen: `rift.py --init` hung at its first batch). Setting the count in the
+    parent stops its pool cleanly, and the children inherit one thread, which is also what
+    they want: each worker already owns a core, and a pool per worker only makes them fight
+    over the cores (on a 16-core GPU machine, 16 x 16 threads).
+    """
+    if workers > 0:
+        cv2.setNumThreads(1)
+
+
 def seed_worker(worker_id: int) -> None:
     """DataLoader worker init: derive NumPy/random seeds from torch's per-worker seed.
 
     Augmentations use NumPy; without this every worker would draw the same "random" warps.
-    OpenCV's own thread pool is switched off: each worker already owns a core, and a pool per
-    worker only makes them fight over the cores (on a 16-core GPU machine, 16 x 16 threads).
+    OpenCV's thread pool is not touched here: ``fork_safe_opencv`` already set it to one thread
+    in the parent before the fork (calling setNumThreads in a forked child can wait forever).
     """
-    cv2.setNumThreads(1)
     s = torch.initial_seed() % 2**32
     np.random.seed(s)
     random.seed(s)
