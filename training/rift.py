@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import itertools
 import json
 import sys
 import time
@@ -40,6 +41,13 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from training.config import TrainConfig
 from training.engine import build_model, build_scheduler, evaluate
+from training.onnx_weights import (
+    OnnxWeightsError,
+    load_onnx_weights,
+    onnx_parity,
+    published_card,
+    recalibrate_batchnorm,
+)
 from training.presets import ClassificationPresetEval
 from training.robust.attacks import PGDConfig, pgd_attack
 from training.robust.criticality import (
@@ -84,6 +92,8 @@ class RiftConfig(TrainConfig):
     finetune_lr: float = Field(1e-3, gt=0)
     module: str | None = None
     alpha_points: int = Field(11, ge=2)
+    measure_images: int = Field(0, ge=0)
+    calibrate_batches: int = Field(32, ge=1)
     tolerance: float = Field(0.001, ge=0)
     adversarial: str | None = None
     init: str | None = None
@@ -115,9 +125,15 @@ class RiftConfig(TrainConfig):
         g.add_argument("--alpha-points", type=int, default=d.alpha_points, help="interpolation grid size")
         g.add_argument("--tolerance", type=float, default=d.tolerance,
                        help="allowed PGD-accuracy drop vs the AT model (fraction; paper: 0.1 pp)")
+        g.add_argument("--measure-images", type=int, default=d.measure_images,
+                       help="choose alpha on this many val images (a seeded subset; 0: all of val): "
+                            "each alpha point costs a PGD pass over them")
         g.add_argument("--init", default=None,
                        help="start adversarial training from this checkpoint (e.g. a train.py run's "
-                            "model_best.pth) instead of random weights")
+                            "model_best.pth) or a published fp32 ONNX model (models/mobilenet_v2.onnx) "
+                            "instead of random weights")
+        g.add_argument("--calibrate-batches", type=int, default=d.calibrate_batches,
+                       help="training batches that rebuild BatchNorm statistics for an ONNX --init")
         g.add_argument("--adversarial", default=None,
                        help="skip step 1: start from this adversarially trained checkpoint")
         return p
@@ -171,6 +187,42 @@ def adversarial_examples(model, dataset, cfg: RiftConfig, device) -> list[tuple[
     return batches
 
 
+def init_weights(model, cfg: RiftConfig, train_loader, val_loader, device) -> None:
+    """--init: a train.py checkpoint as is, or a published fp32 ONNX model turned back into
+    trainable weights (training/onnx_weights.py) and checked against onnxruntime."""
+    path = Path(cfg.init)
+    if path.suffix != ".onnx":
+        model.load_state_dict(load_checkpoint(path)["model"])
+        return
+    card = published_card(path)
+    have = {"arch": card.arch, **card.preprocess.model_dump()}
+    want = {"arch": cfg.arch, **cfg.spec().model_dump()}
+    differ = [f"{k} {have[k]!r} (this run: {want[k]!r})" for k in have if have[k] != want[k]]
+    if differ:
+        raise OnnxWeightsError(f"{path.name} was trained with {', '.join(differ)}; pass the "
+                               f"matching options (--arch, --input-size, --mode, ...)")
+    load_onnx_weights(model, path)
+    seen = recalibrate_batchnorm(model, itertools.islice(train_loader, cfg.calibrate_batches), device)
+    images = next(iter(val_loader))[0][:16]
+    diff = onnx_parity(model.cpu(), path, images)
+    model.to(device)
+    print(f"--init {path.name} ({card.version}): BatchNorm rebuilt on {seen} training images, "
+          f"largest logit difference to onnxruntime {diff:.2e}")
+    if diff > 1e-3:
+        raise OnnxWeightsError(f"{path.name}: the torch copy differs from the ONNX file by {diff:.3g} "
+                               "in the logits; it is not this architecture's export")
+
+
+def measure_loader(cfg: RiftConfig, val_loader):
+    """The loader alpha is chosen on: all of val, or a seeded subset of --measure-images."""
+    n = len(val_loader.dataset)
+    if not cfg.measure_images or cfg.measure_images >= n:
+        return val_loader
+    idx = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))[: cfg.measure_images]
+    return torch.utils.data.DataLoader(torch.utils.data.Subset(val_loader.dataset, idx.tolist()),
+                                       batch_size=cfg.batch_size, num_workers=cfg.workers)
+
+
 def measure(model, cfg: RiftConfig, val_loader, device) -> tuple[float, float]:
     """(clean val top-1, PGD val top-1), the two numbers the interpolation trades off."""
     spec = cfg.spec()
@@ -219,7 +271,7 @@ def main(cfg: RiftConfig) -> dict:
         print(f"step 1 skipped: adversarial model from {cfg.adversarial}")
     else:
         if cfg.init:
-            model.load_state_dict(load_checkpoint(Path(cfg.init))["model"])
+            init_weights(model, cfg, train_loader, val_loader, device)
             print(f"step 1: adversarial training starts from {cfg.init}")
         fit(model, cfg, train_loader, epochs=cfg.epochs, lr=cfg.lr, pgd=cfg.train_pgd(),
             stage="adversarial", log=log, device=device)
@@ -249,10 +301,10 @@ def main(cfg: RiftConfig) -> dict:
 
     # 4. interpolate and choose alpha on clean/PGD val accuracy
     probe = copy.deepcopy(model)
-    records = []
+    records, chooser = [], measure_loader(cfg, val_loader)
     for alpha in alpha_grid(cfg.alpha_points):
         probe.load_state_dict(interpolate_state_dicts(at_sd, ft_sd, alpha))
-        clean, adv = measure(probe, cfg, val_loader, device)
+        clean, adv = measure(probe, cfg, chooser, device)
         records.append(AlphaRecord(alpha, clean, adv))
         print(f"alpha {alpha:.2f}: clean val {clean:.4f}, PGD val {adv:.4f}", flush=True)
     chosen = choose_alpha(records, cfg.tolerance)
@@ -275,6 +327,7 @@ def main(cfg: RiftConfig) -> dict:
     summary = {
         "arch": cfg.arch, "spec": spec.model_dump(mode="json"), "dataset": str(root),
         "train_images": len(train_loader.dataset), "val_images": len(val_loader.dataset),
+        "alpha_chosen_on_images": len(chooser.dataset), "init": cfg.init,
         "pgd_train": cfg.train_pgd().__dict__, "pgd_eval": cfg.eval_pgd().__dict__,
         "mrc_epsilon": cfg.mrc_epsilon, "module": target, "module_params": trainable,
         "lowest_mrc_module": least_critical(mrc).module, "alpha": chosen.alpha,

@@ -1,0 +1,173 @@
+"""A published fp32 ONNX model back as trainable torch weights (training/onnx_weights.py), and
+RiFT started from one (`rift.py --init models/mobilenet_v2.onnx`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+from torch import nn
+
+from training import export
+from training.engine import build_model
+from training.onnx_weights import (
+    OnnxWeightsError,
+    load_onnx_weights,
+    onnx_parity,
+    published_card,
+    recalibrate_batchnorm,
+)
+
+from .conftest import FAKE_RUN_SPEC
+
+SIZE = FAKE_RUN_SPEC.input_size
+
+
+def _trained_looking(arch: str, seed: int = 0) -> nn.Module:
+    """Random weights plus BatchNorm statistics and affines far from the identity, so folding
+    them away and rebuilding them is really exercised."""
+    torch.manual_seed(seed)
+    model = build_model(arch)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def mnv2_export(tmp_path_factory) -> tuple[nn.Module, Path]:
+    model = _trained_looking("mobilenet_v2")
+    path = export.export_onnx(model, FAKE_RUN_SPEC, tmp_path_factory.mktemp("onnx") / "m.onnx", 18)
+    return model, path
+
+
+def _images(n: int = 6, seed: int = 1) -> torch.Tensor:
+    return torch.randn(n, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(seed))
+
+
+def test_the_folded_export_becomes_the_same_function_in_torch(mnv2_export):
+    original, path = mnv2_export
+    init = onnx.load(str(path)).graph.initializer
+    assert not any(i.name.endswith("running_mean") for i in init)  # the exporter did fold the BNs
+    model = build_model("mobilenet_v2")
+    filled = load_onnx_weights(model, path)
+    assert len(filled) == 53  # 52 convolutions and the classifier
+    x = _images()
+    assert onnx_parity(model, path, x) < 1e-4
+    with torch.no_grad():
+        torch.testing.assert_close(model.eval()(x), original(x), atol=1e-4, rtol=1e-4)
+
+
+def test_recalibration_keeps_the_function_and_makes_train_mode_agree(mnv2_export):
+    _, path = mnv2_export
+    model = build_model("mobilenet_v2")
+    load_onnx_weights(model, path)
+    batch = _images(16, seed=2)
+
+    def train_eval_gap() -> float:
+        probe = copy.deepcopy(model)  # a train-mode pass moves the running statistics
+        with torch.no_grad():
+            expected = probe.eval()(batch)
+            probe.train()
+            probe.classifier[0].eval()  # BatchNorm in train mode, dropout off
+            return (probe(batch) - expected).abs().max().item()
+
+    before = train_eval_gap()
+    assert recalibrate_batchnorm(model, [(batch, torch.zeros(16))]) == 16
+    assert onnx_parity(model, path, _images()) < 1e-4  # eval-mode function unchanged
+    # the batch the statistics came from now normalises to what the running statistics say
+    assert before > 0.1
+    assert train_eval_gap() < 1e-3
+    assert model.training  # handed back in the mode it came in (build_model: train)
+
+
+@pytest.mark.slow
+def test_resnet34_export_loads_too(tmp_path):
+    original = _trained_looking("resnet34", seed=3)
+    path = export.export_onnx(original, FAKE_RUN_SPEC, tmp_path / "r34.onnx", 18)
+    model = build_model("resnet34")
+    assert len(load_onnx_weights(model, path)) == 37  # 36 convolutions (3 shortcuts) and fc
+    recalibrate_batchnorm(model, [_images(8)])
+    assert onnx_parity(model, path, _images()) < 1e-4
+
+
+def test_another_architecture_is_refused_naming_the_missing_weight(mnv2_export):
+    _, path = mnv2_export
+    with pytest.raises(OnnxWeightsError, match="no weight 'conv1.weight'.*ResNet"):
+        load_onnx_weights(build_model("resnet34"), path)
+
+
+def test_broken_and_quantized_files_are_refused_with_what_to_pass(tmp_path, mnv2_export):
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"\x08\x07not a protobuf at all" * 10)
+    with pytest.raises(OnnxWeightsError, match="not a readable ONNX model.*fp32"):
+        load_onnx_weights(build_model("mobilenet_v2"), broken)
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    _, path = mnv2_export
+    int8 = tmp_path / "m.int8.onnx"
+    quantize_dynamic(str(path), str(int8), weight_type=QuantType.QInt8)
+    with pytest.raises(OnnxWeightsError, match=r"quantized \(int8\).*m\.onnx"):
+        load_onnx_weights(build_model("mobilenet_v2"), int8)
+
+
+def test_no_calibration_batches_is_an_error():
+    with pytest.raises(OnnxWeightsError, match="at least one batch"):
+        recalibrate_batchnorm(build_model("mobilenet_v2"), [])
+
+
+@pytest.fixture(scope="module")
+def published(fake_run, tmp_path_factory) -> Path:
+    """The fake run exported as training/export.py publishes it: fp32 and int8, with cards."""
+    out = tmp_path_factory.mktemp("published")
+    rc = export.main([str(fake_run), "--out", str(out), "--calib-images", "15",
+                      "--max-int8-drop", "100", "--version", "init-1"])
+    assert rc == 0
+    return out
+
+
+def test_published_card_refuses_the_int8_file(published):
+    assert published_card(published / "mobilenet_v2.onnx").quantization == "fp32"
+    with pytest.raises(OnnxWeightsError, match="int8.*fp32 file beside it"):
+        published_card(published / "mobilenet_v2.int8.onnx")
+
+
+@pytest.mark.slow
+def test_rift_starts_from_a_published_onnx_model(published, tiny_dataset_shared, tmp_path, capsys):
+    from training import rift
+
+    args = ["--data", str(tiny_dataset_shared), "--input-size", str(SIZE), "--epochs", "1",
+            "--finetune-epochs", "1", "-b", "8", "--workers", "1", "--no-report", "--no-progress",
+            "--mrc-samples", "4", "--mrc-steps", "1", "--pgd-steps", "1", "--eval-pgd-steps", "1",
+            "--alpha-points", "2", "--calibrate-batches", "2", "--measure-images", "5",
+            "--device", "cpu", "--lighting", FAKE_RUN_SPEC.lighting]
+    # --workers 1: forking a DataLoader worker after the ONNX load once hung in cv2.setNumThreads
+    # (training/utils.fork_safe_opencv); without the fix this test waits forever
+    init = published / "mobilenet_v2.onnx"
+    # the int8 file and a run with other preprocessing are refused before any training
+    assert rift.cli([*args, "--out", str(tmp_path / "a"), "--init",
+                     str(published / "mobilenet_v2.int8.onnx")]) == 2
+    assert rift.cli([*args[:2], "--input-size", "96", *args[4:], "--out", str(tmp_path / "b"),
+                     "--init", str(init)]) == 2
+    err = capsys.readouterr().err
+    assert "fp32 file beside it" in err and "input_size 64 (this run: 96)" in err
+
+    out = tmp_path / "run"
+    assert rift.cli([*args, "--out", str(out), "--init", str(init)]) == 0
+    printed = capsys.readouterr().out
+    assert "BatchNorm rebuilt on 16 training images" in printed
+    summary = json.loads((out / "rift.json").read_text())
+    assert summary["init"] == str(init)
+    assert summary["alpha_chosen_on_images"] == 5
+    diff = float(re.search(r"difference to onnxruntime (\S+)", printed).group(1))
+    assert diff < 1e-4
