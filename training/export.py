@@ -177,6 +177,10 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     provenance = {"epoch": ckpt["epoch"], "generator_version": dataset_generator_version(data_root)}
     if ckpt.get("teacher"):
         provenance["distilled_from"] = ckpt["teacher"]
+    if ckpt.get("rift"):  # training/rift.py: what it started from and what it chose
+        r = ckpt["rift"]
+        provenance["rift"] = {"init": r.get("init_version") or r.get("init"), "alpha": r["alpha"],
+                              "module": r["module"], "pgd_train": r["pgd_train"]}
     if (ckpt.get("config") or {}).get("model_ema"):  # the weights are train.py's --model-ema average
         provenance["model_ema_decay"] = ckpt["config"]["model_ema_decay"]
     # trained on mixed batches (transforms.BatchMix) or with blurred strides (training/antialias.py)

@@ -187,13 +187,14 @@ def adversarial_examples(model, dataset, cfg: RiftConfig, device) -> list[tuple[
     return batches
 
 
-def init_weights(model, cfg: RiftConfig, train_loader, val_loader, device) -> None:
+def init_weights(model, cfg: RiftConfig, train_loader, val_loader, device) -> str | None:
     """--init: a train.py checkpoint as is, or a published fp32 ONNX model turned back into
-    trainable weights (training/onnx_weights.py) and checked against onnxruntime."""
+    trainable weights (training/onnx_weights.py) and checked against onnxruntime. Returns the
+    published model's card version (the provenance export.py writes), None for a checkpoint."""
     path = Path(cfg.init)
     if path.suffix != ".onnx":
         model.load_state_dict(load_checkpoint(path)["model"])
-        return
+        return None
     card = published_card(path)
     have = {"arch": card.arch, **card.preprocess.model_dump()}
     want = {"arch": cfg.arch, **cfg.spec().model_dump()}
@@ -211,6 +212,7 @@ def init_weights(model, cfg: RiftConfig, train_loader, val_loader, device) -> No
     if diff > 1e-3:
         raise OnnxWeightsError(f"{path.name}: the torch copy differs from the ONNX file by {diff:.3g} "
                                "in the logits; it is not this architecture's export")
+    return card.version
 
 
 def measure_loader(cfg: RiftConfig, val_loader):
@@ -266,12 +268,13 @@ def main(cfg: RiftConfig) -> dict:
 
     # 1. adversarial training (or reuse a finished one)
     model = build_model(cfg.arch, pretrained=cfg.pretrained, antialias=cfg.antialias).to(device)
+    init_version = None
     if cfg.adversarial:
         model.load_state_dict(load_checkpoint(Path(cfg.adversarial))["model"])
         print(f"step 1 skipped: adversarial model from {cfg.adversarial}")
     else:
         if cfg.init:
-            init_weights(model, cfg, train_loader, val_loader, device)
+            init_version = init_weights(model, cfg, train_loader, val_loader, device)
             print(f"step 1: adversarial training starts from {cfg.init}")
         fit(model, cfg, train_loader, epochs=cfg.epochs, lr=cfg.lr, pgd=cfg.train_pgd(),
             stage="adversarial", log=log, device=device)
@@ -327,7 +330,7 @@ def main(cfg: RiftConfig) -> dict:
     summary = {
         "arch": cfg.arch, "spec": spec.model_dump(mode="json"), "dataset": str(root),
         "train_images": len(train_loader.dataset), "val_images": len(val_loader.dataset),
-        "alpha_chosen_on_images": len(chooser.dataset), "init": cfg.init,
+        "alpha_chosen_on_images": len(chooser.dataset), "init": cfg.init, "init_version": init_version,
         "pgd_train": cfg.train_pgd().__dict__, "pgd_eval": cfg.eval_pgd().__dict__,
         "mrc_epsilon": cfg.mrc_epsilon, "module": target, "module_params": trainable,
         "lowest_mrc_module": least_critical(mrc).module, "alpha": chosen.alpha,

@@ -169,5 +169,12 @@ def test_rift_starts_from_a_published_onnx_model(published, tiny_dataset_shared,
     summary = json.loads((out / "rift.json").read_text())
     assert summary["init"] == str(init)
     assert summary["alpha_chosen_on_images"] == 5
+    assert summary["init_version"] == "init-1"
     diff = float(re.search(r"difference to onnxruntime (\S+)", printed).group(1))
     assert diff < 1e-4
+    # exported like any run; its card says what it was fine-tuned from and what RiFT chose
+    assert export.main([str(out), "--out", str(tmp_path / "pub"), "--no-int8", "--version", "rift-1"]) == 0
+    rift_card = published_card(tmp_path / "pub" / "mobilenet_v2.onnx").metrics["rift"]
+    assert rift_card["init"] == "init-1"
+    assert rift_card["alpha"] == summary["alpha"] and rift_card["module"] == summary["module"]
+    assert rift_card["pgd_train"]["steps"] == 1
