@@ -150,17 +150,16 @@ def recalibrate_batchnorm(model: nn.Module, batches, device="cpu") -> int:
 
 
 def onnx_parity(model: nn.Module, path: str | Path, images: torch.Tensor) -> float:
-    """Largest absolute logit difference between ``model`` (eval) and the ONNX file."""
-    import onnxruntime as ort
+    """Largest absolute logit difference between ``model`` (eval) and the ONNX file: export.py's
+    own parity check, with the model put in eval mode and handed back in its mode."""
+    from training.export import parity
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    expected = session.run(None, {session.get_inputs()[0].name: images.numpy().astype(np.float32)})[0]
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        got = model(images).numpy()
-    model.train(was_training)
-    return float(np.abs(got - expected).max())
+    try:
+        return parity(model, Path(path), images.numpy().astype(np.float32))
+    finally:
+        model.train(was_training)
 
 
 def published_card(path: str | Path) -> ModelCard:
