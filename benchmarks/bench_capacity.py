@@ -11,7 +11,9 @@ percent of one core, where Python's httpx needed a whole one and ran out before 
 
 - scoring: POST /api/v1/score with a 640x480 camera-frame JPEG, micro-batching on and off, and
   and, with `--ensemble-with M`, with `OMBRO_SCORE_ENSEMBLE=true` (the model averaged with M,
-  e.g. the bundled MobileNetV2 int8; off by default, as on the server);
+  e.g. the bundled MobileNetV2 int8; off by default, as on the server), and once more with
+  `OMBRO_SCORE_FLIP` the other way round from the server's default (flip test-time averaging:
+  twice the inference per photo), so its cost is read side by side (`--no-flip-scenario` skips it);
 - attempt sync: POST /api/v1/attempts, batches of `--attempts-per-batch` new attempts (fresh
   UUIDs in every request, so each one is a real INSERT);
 - dashboard reads: GET /api/v1/classes/{id}/mastery, the teacher's heat map, for a class of 25
@@ -53,8 +55,11 @@ from PIL import Image
 from ombro_contract.card import card_path_for, parse_card
 from ombro_contract.paths import REPO_ROOT, default_model_path
 from server import crud
+from server.core.config import Settings
 from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
 from tests.server.conftest import METRICS_TOKEN, LiveServer, free_port
+
+DEFAULT_FLIP: bool = Settings.model_fields["score_flip"].default
 
 PASSWORD = "bench-password-123"
 BOUNDARY = "ombro-bench-boundary"
@@ -232,7 +237,10 @@ def seed_class(factory, students: int = 25, attempts_each: int = 150) -> tuple[s
 
 
 def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
-                with_sync_and_download: bool, ensemble_with: Path | None = None) -> list[Result]:
+                with_sync_and_download: bool, ensemble_with: Path | None = None,
+                flip: bool | None = None) -> list[Result]:
+    """`flip` None: the server's default OMBRO_SCORE_FLIP."""
+    flip = DEFAULT_FLIP if flip is None else flip
     data = Path(tempfile.mkdtemp(prefix=f"ombro-w{workers}-", dir=workdir))
     db_url = args.database_url or f"sqlite:///{data / 'bench.sqlite3'}"
     engine = make_engine(db_url)
@@ -245,6 +253,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
     env = {
         "OMBRO_BUNDLED_MODELS": json.dumps([str(m) for m in (model, ensemble_with) if m]),
         "OMBRO_SCORE_ENSEMBLE": str(ensemble_with is not None).lower(),
+        "OMBRO_SCORE_FLIP": str(flip).lower(),
         "OMBRO_SCORE_BATCHING": str(batching).lower(),
         "OMBRO_SCORE_THREADS": str(args.threads),
         "OMBRO_SCORE_MODEL_REFRESH_S": "60",
@@ -264,6 +273,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
         detail = "batching on" if batching else "batching off"
         if ensemble_with is not None:
             detail += f", averaged with {ensemble_with.name}"
+        detail += ", flip on" if flip else ""
         results.append(to_result("score", "Ombro", workers, detail, raw, load,
                                  mean_batch(server.url)))
         if with_sync_and_download:
@@ -367,6 +377,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ensemble-with", type=Path, default=None,
                    help="also score with this model averaged in (OMBRO_SCORE_ENSEMBLE=true), e.g. "
                    "models/mobilenet_v2.int8.onnx")
+    p.add_argument("--no-flip-scenario", action="store_true",
+                   help="skip the scoring run with OMBRO_SCORE_FLIP the other way round from the default")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = p.parse_args(argv)
     args.attempts_per_batch = [int(n) for n in args.attempts_per_batch.split(",")]
@@ -393,6 +405,10 @@ def main(argv: list[str] | None = None) -> None:
             if partner and str(partner) not in ("", ".") and partner.exists() and partner != model:
                 print(f"== Ombro, {n} process(es), batching on, averaged with {partner.name}", flush=True)
                 results += bench_ombro(n, True, model, args, workdir, False, ensemble_with=partner)
+            if not args.no_flip_scenario:
+                other = not DEFAULT_FLIP
+                print(f"== Ombro, {n} process(es), batching on, flip {'on' if other else 'off'}", flush=True)
+                results += bench_ombro(n, True, model, args, workdir, False, flip=other)
             if not args.no_anchor:
                 print(f"== anchor, {n} process(es)", flush=True)
                 results.append(bench_anchor(n, model, args, workdir))

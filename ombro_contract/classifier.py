@@ -103,10 +103,17 @@ def _check_shape(path: Path, card: ModelCard, chw: list, n_out: list) -> None:
 
 
 class PuppetClassifier:
-    """Names the puppet in a frame. Thread-safe; create one per model and reuse it."""
+    """Names the puppet in a frame. Thread-safe; create one per model and reuse it.
 
-    def __init__(self, path: Path, card: ModelCard, backend: Backend = "onnxruntime", threads: int = 1):
-        self.path, self.card, self.backend = Path(path), card, backend
+    `flip=True` averages the probabilities of each input and its mirror image (test-time
+    augmentation): a left-handed performer's puppet faces the other way. The mirror is taken of
+    the network input, after the silhouette step, so one preprocessing serves both halves and
+    one runtime call scores them; it doubles the inference, not the preprocessing.
+    """
+
+    def __init__(self, path: Path, card: ModelCard, backend: Backend = "onnxruntime", threads: int = 1,
+                 flip: bool = False):
+        self.path, self.card, self.backend, self.flip = Path(path), card, backend, flip
         runner = {"onnxruntime": _OrtRunner, "opencv": _OpenCVRunner}.get(backend)
         if runner is None:
             raise ValueError(f"unknown backend {backend!r}: use 'onnxruntime' or 'opencv'")
@@ -114,9 +121,9 @@ class PuppetClassifier:
 
     @classmethod
     def from_path(cls, path: str | Path, backend: Backend = "onnxruntime", threads: int = 1,
-                  warmup: bool = True) -> PuppetClassifier:
+                  warmup: bool = True, flip: bool = False) -> PuppetClassifier:
         path = Path(path)
-        clf = cls(path, load_verified(path), backend=backend, threads=threads)
+        clf = cls(path, load_verified(path), backend=backend, threads=threads, flip=flip)
         if warmup:
             clf.warmup()
         return clf
@@ -140,6 +147,14 @@ class PuppetClassifier:
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, classes) for an already preprocessed float32 NCHW batch."""
+        batch = np.asarray(batch, dtype=np.float32)
+        if self.flip:
+            n = len(batch)
+            probs = self._probs(np.concatenate([batch, batch[..., ::-1]]))
+            return (probs[:n] + probs[n:]) / 2
+        return self._probs(batch)
+
+    def _probs(self, batch: np.ndarray) -> np.ndarray:
         out = self._run(np.ascontiguousarray(batch, dtype=np.float32))
         return out if self.card.outputs == "probs" else softmax(out)
 

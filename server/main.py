@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             factory, store, settings.score_threads, settings.score_model_refresh_s,
             on_load=lambda version: metrics.model_info.clear() or metrics.model_info.labels(version).set(1),
             ensemble=settings.score_ensemble,
+            flip=settings.score_flip,
         ),
         batcher=MicroBatcher(
             settings.score_max_batch, settings.score_max_wait_ms, settings.score_batching,

@@ -214,3 +214,5 @@ class ScoreOut(BaseModel):
     model_version: str = Field(description="the primary model (the best architecture's)")
     models: list[str] = Field(description="every model whose probabilities were averaged, "
                               "primary first")
+    flip: bool = Field(description="whether each model's probabilities are the mean over the "
+                       "photo and its mirror image (OMBRO_SCORE_FLIP)")

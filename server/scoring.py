@@ -42,7 +42,7 @@ class NoModelError(Exception):
     pass
 
 
-def load_classifier(store: ModelStore, row: ModelVersion, threads: int) -> PuppetClassifier:
+def load_classifier(store: ModelStore, row: ModelVersion, threads: int, flip: bool = False) -> PuppetClassifier:
     """The registry row's model, from the store's local copy, checked against the row's card.
 
     The card comes from the database, not from a file beside the model: an object store's cache
@@ -54,7 +54,7 @@ def load_classifier(store: ModelStore, row: ModelVersion, threads: int) -> Puppe
     except ValidationError as exc:
         raise ModelContractError(f"the registry's card of {row.version} is invalid: {exc}") from None
     verify_file(path, card)
-    clf = PuppetClassifier(path, card, threads=threads)
+    clf = PuppetClassifier(path, card, threads=threads, flip=flip)
     clf.warmup()
     return clf
 
@@ -92,6 +92,10 @@ class Ensemble:
     def versions(self) -> list[str]:
         return [m.version for m in self.members]
 
+    @property
+    def flip(self) -> bool:
+        return self.primary.flip
+
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Mean probabilities (N, classes) of the members for a preprocessed batch."""
         if len(self.members) == 1:
@@ -117,9 +121,11 @@ class ModelProvider:
         refresh_s: float,
         on_load: Callable[[str], None] = lambda version: None,
         ensemble: bool = False,
+        flip: bool = False,
     ):
         self._factory, self._store, self._on_load = factory, store, on_load
         self._threads, self._refresh_s, self._ensemble = threads, refresh_s, ensemble
+        self._flip = flip
         self._clf: Ensemble | None = None
         self._checked = 0.0
         self._left_out: set[str] = set()
@@ -132,7 +138,7 @@ class ModelProvider:
     def _load(self, row: ModelVersion) -> PuppetClassifier:
         log.info("loading server model", extra={"version": row.version, "arch": row.arch})
         try:
-            return load_classifier(self._store, row, self._threads)
+            return load_classifier(self._store, row, self._threads, flip=self._flip)
         except (ModelContractError, OSError) as exc:
             # The registry row exists but its file is gone or damaged: the server's fault, but
             # one a maintainer fixes, so /score says so (503) instead of crashing (500).

@@ -47,16 +47,23 @@ METRICS = ("top1", "top3", "mean_true_prob")
 
 
 def compare_seeds(groups: dict[str, list[Path]], folder: Path, views: int = 48,
-                  view_seeds: tuple[int, ...] = (0,)) -> dict:
+                  view_seeds: tuple[int, ...] = (0,), flip: bool = False) -> dict:
     """{"models": {group: [{file, top1, top3, mean_true_prob}]}, "groups": {group: {mean, sd,
     ensemble, n_seeds}}, "photos": [{true, group: {right, in_top3, of}}], "n": photos}.
 
     Rates count every view of every view seed. Each model is loaded once; the views of one view
-    seed are made once and scored by every model, so all models see the same pixels.
+    seed are made once and scored by every model, so all models see the same pixels. `flip` adds
+    a group `NAME+flip` per group: its models with flip test-time averaging, as the server runs
+    them with OMBRO_SCORE_FLIP=true, on the same views.
     """
     items = labelled_images(folder)
     expanded = repeat_items(items, views)
-    predictors = {(g, i): onnx_predict(path) for g, paths in groups.items() for i, path in enumerate(paths)}
+    flipped = {f"{g}+flip": paths for g, paths in groups.items()} if flip else {}
+    if set(flipped) & set(groups):
+        raise ValueError(f"group names {sorted(set(flipped) & set(groups))} are taken by --flip's twins")
+    groups = {**groups, **flipped}
+    predictors = {(g, i): onnx_predict(path, flip=g in flipped)
+                  for g, paths in groups.items() for i, path in enumerate(paths)}
     probs: dict[tuple[str, int], list[np.ndarray]] = {key: [] for key in predictors}
     for seed in view_seeds:
         images = list(view_images(items, views, seed, ViewRanges()))
@@ -155,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=None, help="folder to score (default: the real photos)")
     p.add_argument("--views", type=int, default=48, help="camera views per photo (the first is the photo itself)")
     p.add_argument("--view-seeds", type=int, nargs="+", default=[0], help="seeds of the camera views")
+    p.add_argument("--flip", action="store_true",
+                   help="also score each group with flip test-time averaging (OMBRO_SCORE_FLIP), as NAME+flip")
     p.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = p.parse_args(argv)
     groups: dict[str, list[Path]] = {}
@@ -168,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--views must be at least 1, got {args.views}")
     try:
         result = compare_seeds(groups, photos_folder(args.data), views=args.views,
-                               view_seeds=tuple(args.view_seeds))
+                               view_seeds=tuple(args.view_seeds), flip=args.flip)
     except OmbroError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -232,11 +232,12 @@ def with_flip(predict):
     return lambda ims: (predict(ims) + predict([im[:, ::-1].copy() for im in ims])) / 2
 
 
-def onnx_predict(onnx_path: Path, threads: int = 2):
-    """predict(list of RGB images) -> probs for an exported model, run as the app/server run it."""
+def onnx_predict(onnx_path: Path, threads: int = 2, flip: bool = False):
+    """predict(list of RGB images) -> probs for an exported model, run as the app/server run it
+    (`flip`: as the server runs it with OMBRO_SCORE_FLIP=true)."""
     from ombro_contract.classifier import PuppetClassifier
 
-    clf = PuppetClassifier.from_path(onnx_path, threads=threads)
+    clf = PuppetClassifier.from_path(onnx_path, threads=threads, flip=flip)
 
     def predict(rgbs):  # the wrapper takes camera-style BGR frames
         return np.stack([p.probs for p in clf.classify_batch([im[:, :, ::-1] for im in rgbs])])

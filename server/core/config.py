@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # Off: the best architecture's stable model (the ResNet34) scores alone. On: the stable models
     # of all server architectures are averaged. Off since 2026-12-04: server/scoring.py says why.
     score_ensemble: bool = False
+    # On: each model scores the photo and its mirror image and averages the two (test-time
+    # augmentation; one batched call, twice the inference). server/scoring.py says what it buys.
+    score_flip: bool = False
 
     # Where published model files live. Empty: data_dir/models on local disk (one server, or
     # `serve --workers N` on one machine). "s3://bucket/prefix": an S3-compatible object store

@@ -106,6 +106,24 @@ def test_opencv_backend_agrees_with_onnxruntime(tiny, rng):
         assert np.abs(a.probs - b.probs).max() < 1e-4  # summation order differs
 
 
+@pytest.mark.parametrize("backend", ["onnxruntime", "opencv"])
+def test_flip_averages_the_input_and_its_mirror_image(tmp_path, rng, backend):
+    sided = tmp_path / "sided.onnx"
+    make_tiny_model(sided, sided=True)
+    plain = PuppetClassifier.from_path(sided, backend=backend)
+    flip = PuppetClassifier.from_path(sided, backend=backend, flip=True)
+    x = rng.normal(size=(3, *flip.card.input_shape)).astype(np.float32)
+    mirrored = plain.run(x[..., ::-1])
+    assert not np.allclose(plain.run(x), mirrored, atol=1e-4)  # the model sees left from right
+    np.testing.assert_allclose(flip.run(x), (plain.run(x) + mirrored) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(flip.run(x).sum(axis=1), 1.0, rtol=1e-5)
+    # a mirror image gets the same answer as the photo itself: what the averaging is for
+    np.testing.assert_allclose(flip.run(x[..., ::-1]), flip.run(x), rtol=1e-5, atol=1e-6)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    np.testing.assert_allclose(flip.classify(frame).probs,
+                               flip.classify_batch([frame[:, ::-1]])[0].probs, atol=1e-3)
+
+
 def test_classifier_is_safe_to_share_between_threads(tiny, rng):
     clf = PuppetClassifier.from_path(tiny)
     frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)

@@ -205,6 +205,24 @@ def test_scoring_averages_the_stable_model_of_each_architecture_when_asked(fresh
     engine.dispose()
 
 
+def test_scoring_with_flip_averages_each_photo_and_its_mirror_image(fresh_db_url, tmp_path):
+    engine = make_engine(fresh_db_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    store = ModelStore(tmp_path / "models")
+    r34 = _stable(store, factory, tmp_path, "r34-flip", "resnet34", seed=1, sided=True)
+    flipped = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0, flip=True).current())
+    plain = asyncio.run(ModelProvider(factory, store, threads=1, refresh_s=0).current())
+    assert flipped.flip and not plain.flip and flipped.versions == plain.versions == ["r34-flip"]
+    x = np.random.default_rng(0).normal(size=(4, *flipped.spec.input_shape)).astype(np.float32)
+    alone = PuppetClassifier.from_path(store.path_of(r34))
+    mirror = alone.run(x[..., ::-1])
+    assert not np.allclose(alone.run(x), mirror, atol=1e-4)
+    np.testing.assert_allclose(plain.run(x), alone.run(x), rtol=1e-6)
+    np.testing.assert_allclose(flipped.run(x), (alone.run(x) + mirror) / 2, rtol=1e-5, atol=1e-6)
+    engine.dispose()
+
+
 def test_a_member_that_cannot_score_is_left_out_and_the_primary_scores(fresh_db_url, tmp_path):
     engine = make_engine(fresh_db_url)
     migrate(engine)

@@ -93,3 +93,20 @@ def test_cli_writes_json_and_rejects_bad_groups(photos: Path, tmp_path: Path, ca
     assert "name at least one model" in err and "given twice" in err and "--views must be" in err
     assert compare_seeds.main(["--group", "a", str(tmp_path / "missing.onnx"), "--data", str(photos)]) == 2
     assert "missing.onnx" in capsys.readouterr().err
+
+
+def test_flip_adds_a_mirror_invariant_twin_of_each_group(photos: Path, tmp_path: Path):
+    mirrored = tmp_path / "mirrored"
+    mirrored.mkdir()
+    for f in photos.iterdir():
+        cv2.imwrite(str(mirrored / f.name), cv2.imread(str(f))[:, ::-1])
+    # one view: the photo itself, so the mirrored folder holds exactly the mirror images
+    a, b = (compare_seeds.compare_seeds({"app": [INT8]}, folder, views=1, flip=True)
+            for folder in (photos, mirrored))
+    assert list(a["groups"]) == ["app", "app+flip"]
+    plain = [a["models"]["app"][0]["mean_true_prob"], b["models"]["app"][0]["mean_true_prob"]]
+    assert abs(plain[0] - plain[1]) > 1e-3  # the network alone tells a shadow from its mirror image
+    flip = [a["models"]["app+flip"][0]["mean_true_prob"], b["models"]["app+flip"][0]["mean_true_prob"]]
+    assert flip[0] == pytest.approx(flip[1], abs=2e-3)  # averaged with its mirror, it no longer does
+    with pytest.raises(ValueError, match="taken"):
+        compare_seeds.compare_seeds({"app": [INT8], "app+flip": [FP32]}, photos, views=1, flip=True)

@@ -80,4 +80,5 @@ async def score(request: Request, ctx: Ctx, user: CurrentUser) -> ScoreOut:
         top_k=[ScoreItem(label=clf.classes[i], prob=float(probs[i])) for i in order],
         model_version=clf.version,
         models=clf.versions,
+        flip=clf.flip,
     )
