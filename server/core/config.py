@@ -106,8 +106,9 @@ class Settings(BaseSettings):
     # of all server architectures are averaged. Off since 2026-12-04: server/scoring.py says why.
     score_ensemble: bool = False
     # On: each model scores the photo and its mirror image and averages the two (test-time
-    # augmentation; one batched call, twice the inference). server/scoring.py says what it buys.
-    score_flip: bool = False
+    # augmentation; one batched call, twice the inference). On since 2026-12-04: /score is the
+    # accuracy path (apps score on the phone), and server/scoring.py says what it buys and costs.
+    score_flip: bool = True
 
     # Where published model files live. Empty: data_dir/models on local disk (one server, or
     # `serve --workers N` on one machine). "s3://bucket/prefix": an S3-compatible object store

@@ -63,7 +63,7 @@ def test_cli_maintainer_and_bundled_models(fresh_db_url, tmp_path):
         assert scored.status_code == 200, scored.text
         assert scored.json()["model_version"] == r34
         assert scored.json()["models"] == [r34]
-        assert scored.json()["flip"] is False  # OMBRO_SCORE_FLIP's default
+        assert scored.json()["flip"] is True  # OMBRO_SCORE_FLIP's default
         # A restart does not register it twice.
         server.stop()
         server.start()
