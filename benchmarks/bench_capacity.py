@@ -273,7 +273,7 @@ def bench_ombro(workers: int, batching: bool, model: Path, args, workdir: Path,
         detail = "batching on" if batching else "batching off"
         if ensemble_with is not None:
             detail += f", averaged with {ensemble_with.name}"
-        detail += ", flip on" if flip else ""
+        detail += ", flip on" if flip else ", flip off"
         results.append(to_result("score", "Ombro", workers, detail, raw, load,
                                  mean_batch(server.url)))
         if with_sync_and_download:

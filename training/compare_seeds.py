@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         groups[name] = [Path(m) for m in models]
     if args.views < 1:
         p.error(f"--views must be at least 1, got {args.views}")
+    if args.flip and (taken := sorted(f"{g}+flip" for g in groups if f"{g}+flip" in groups)):
+        p.error(f"--flip names its twin groups NAME+flip, and {taken} are already group names: rename them")
     try:
         result = compare_seeds(groups, photos_folder(args.data), views=args.views,
                                view_seeds=tuple(args.view_seeds), flip=args.flip)

@@ -110,3 +110,7 @@ def test_flip_adds_a_mirror_invariant_twin_of_each_group(photos: Path, tmp_path:
     assert flip[0] == pytest.approx(flip[1], abs=2e-3)  # averaged with its mirror, it no longer does
     with pytest.raises(ValueError, match="taken"):
         compare_seeds.compare_seeds({"app": [INT8], "app+flip": [FP32]}, photos, views=1, flip=True)
+    with pytest.raises(SystemExit) as exc:
+        compare_seeds.main(["--group", "a", str(INT8), "--group", "a+flip", str(FP32), "--flip",
+                            "--data", str(photos)])
+    assert exc.value.code == 2
