@@ -228,7 +228,8 @@ def metrics_from_probs(items: list[tuple[Path, int]], probs: np.ndarray) -> dict
 
 def with_flip(predict):
     """Flip test-time averaging: the mean of the probabilities for the image and its mirror
-    image (a left-handed performer's puppet). Costs a second inference per frame."""
+    image (a left-handed performer's puppet), for a PyTorch checkpoint. Exported models flip
+    inside `PuppetClassifier(flip=True)`, as the server does (`onnx_predict`)."""
     return lambda ims: (predict(ims) + predict([im[:, ::-1].copy() for im in ims])) / 2
 
 
@@ -247,8 +248,7 @@ def onnx_predict(onnx_path: Path, threads: int = 2, flip: bool = False):
 
 def evaluate_onnx(onnx_path: Path, folder: Path, threads: int = 2, flip: bool = False) -> dict:
     """Score an exported model on a folder exactly as the app/server would run it."""
-    predict = onnx_predict(onnx_path, threads)
-    return evaluate_items(with_flip(predict) if flip else predict, labelled_images(folder))
+    return evaluate_items(onnx_predict(onnx_path, threads, flip=flip), labelled_images(folder))
 
 
 def evaluate_real_torch(model, spec: PreprocessSpec, device) -> dict | None:
