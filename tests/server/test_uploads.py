@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -101,3 +102,25 @@ def test_images_past_the_phone_caps_are_refused_from_the_header(size, fragment):
     with pytest.raises(ImageRejected) as info:
         check_and_decode(data, 8 * MB, 4096 * 3072, 8192, need=(320, 240))
     assert info.value.status == 413 and fragment in info.value.detail
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+@pytest.mark.parametrize("need", [None, (320, 240)], ids=["full", "reduced"])
+def test_phone_photos_are_turned_upright_by_their_exif_orientation(orientation, need):
+    # Phones store a portrait photo as landscape pixels plus an EXIF Orientation tag; a decoder
+    # that ignores the tag hands the network a puppet lying on its side. PIL's exif_transpose
+    # is the reference for what the viewer sees, on the full and on the reduced decode.
+    from PIL import ImageOps
+
+    stored = scene(1440, 1920)
+    stored[:, :200] = 255  # a bright left edge, so every turn and mirror tells apart
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encode(stored, "JPEG", quality=92, exif=exif.tobytes())
+    with Image.open(io.BytesIO(data)) as img:
+        upright = np.asarray(ImageOps.exif_transpose(img))[:, :, ::-1]
+    decoded = check_and_decode(data, 8 * MB, 4096 * 3072, 8192, need=need)
+    assert decoded.shape[0] / decoded.shape[1] == pytest.approx(upright.shape[0] / upright.shape[1])
+    scaled = cv2.resize(upright, decoded.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(decoded.astype(int) - scaled).mean() < 3
+    np.testing.assert_array_equal(decode_image(data).shape, upright.shape)
