@@ -12,6 +12,12 @@ IMREAD_REDUCED_*: JPEG's DCT scaling decodes straight to the small size; other f
 decoded and then shrunk), keeping at least 2x the needed resolution. Frames up to twice the
 silhouette (the app's 640x480) are decoded in full, by the contract's `decode_image`, exactly as
 the app decodes them.
+
+That is also why a baseline JPEG may have more pixels than anything else (`max_jpeg_pixels`):
+phones save 24-50 MP photos (iPhone 15 Pro and later: 24 MP by default), and the DCT scaling
+decodes a 48 MP one to 1/8 with a few MiB (measured: +9 MiB, against +284 MiB in full). A
+progressive JPEG must hold every DCT coefficient of the full image while it decodes (+146 MiB for
+48 MP), so it gets the other formats' limit.
 """
 
 from __future__ import annotations
@@ -70,8 +76,12 @@ def check_and_decode(
     max_pixels: int,
     max_side: int | None = None,
     need: tuple[int, int] | None = None,
+    max_jpeg_pixels: int | None = None,
 ) -> np.ndarray:
-    """Validated image bytes as BGR uint8, decoded reduced when far larger than `need` (w, h)."""
+    """Validated image bytes as BGR uint8, decoded reduced when far larger than `need` (w, h).
+
+    `max_jpeg_pixels` (larger than `max_pixels`) applies to baseline JPEGs when `need` is given,
+    that is when the image will be decoded reduced; every other image is held to `max_pixels`."""
     if len(data) > max_bytes:
         raise ImageRejected(413, f"image is {len(data)} bytes; the limit is {max_bytes} bytes")
     if not data:
@@ -84,6 +94,7 @@ def check_and_decode(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:  # reads the header only
                 width, height = img.size
+                progressive = bool(img.info.get("progressive") or img.info.get("progression"))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(
             413, f"image rejected as a decompression bomb ({exc}); the limit is {max_pixels} "
@@ -94,11 +105,17 @@ def check_and_decode(
             422, f"the {kind} image header could not be read ({str(exc)[:160]}): the file is "
             "corrupt; take the photo again"
         ) from None
-    if width * height > max_pixels or (max_side and max(width, height) > max_side):
+    limit = max_pixels
+    if kind == "JPEG" and max_jpeg_pixels and need is not None:
+        limit = max_pixels if progressive else max(max_pixels, max_jpeg_pixels)
+    if width * height > limit or (max_side and max(width, height) > max_side):
+        what = "a progressive JPEG" if kind == "JPEG" and progressive else f"a {kind} image"
+        hint = (f" (a baseline JPEG may have up to {max_jpeg_pixels} pixels)"
+                if max_jpeg_pixels and need is not None and limit < max_jpeg_pixels else "")
         raise ImageRejected(
-            413, f"image is {width}x{height} = {width * height} pixels; the limit is "
-            f"{max_pixels} pixels" + (f" and {max_side} pixels a side" if max_side else "")
-            + ": send a smaller photo (a camera frame or a phone photo fits)"
+            413, f"{what} of {width}x{height} = {width * height} pixels; the limit is "
+            f"{limit} pixels{hint}" + (f" and {max_side} pixels a side" if max_side else "")
+            + ": send a smaller photo, or the camera's JPEG as it was taken"
         )
     # OpenCV decodes a cut-off JPEG into a half-grey picture without complaint; a JPEG must end
     # with its end-of-image marker. (Truncated PNG and WebP fail to decode outright.)

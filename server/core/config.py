@@ -69,10 +69,14 @@ class Settings(BaseSettings):
     join_window_s: int = 15 * 60
     join_lockout_s: int = 15 * 60
 
-    # Upload limits. A phone photo is 12 MP (4032x3024) at most and the app sends 640x480 frames;
-    # the silhouette the model sees is 320x240, so larger images are decoded reduced (see uploads).
-    max_image_bytes: int = 8 * MB
+    # Upload limits. The app sends 640x480 frames; phones save 12 MP photos (4032x3024), 24 MP
+    # ones (iPhone 15 Pro and later, by default) and 48-50 MP ones where set. The silhouette the
+    # model sees is 320x240, so larger images are decoded reduced (see uploads): a baseline JPEG
+    # straight to 1/8 by its DCT, which is why it may have more pixels than PNG, WebP, BMP or a
+    # progressive JPEG, which are inflated in full first.
+    max_image_bytes: int = 24 * MB
     max_image_pixels: int = 4096 * 3072
+    max_jpeg_pixels: int = 8192 * 6144
     max_image_side: int = 8192
     max_model_bytes: int = 200 * MB
     max_json_bytes: int = 512 * 1024  # 500 attempts are about 170 KB

@@ -9,6 +9,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -221,6 +222,21 @@ def test_concurrent_scores_are_each_correct(live_server, actors, score_model):
         np.testing.assert_allclose([t["prob"] for t in res["top_k"]], [p for _, p in want.top_k], atol=1e-5)
 
 
+def test_a_24_mp_phone_jpeg_is_scored(live_server, actors, score_model):
+    """iPhone 15 Pro and later save 24 MP photos by default: a baseline JPEG of that size is
+    decoded at an eighth, so it is scored, and like the same scene sent at camera size."""
+    big = cv2.resize(shadow(), (5712, 4284), interpolation=cv2.INTER_NEAREST)
+    data = encode(big, "JPEG", quality=85)
+    small = encode(cv2.resize(big, (714, 536), interpolation=cv2.INTER_AREA), "PNG")
+    with live_server.client(actors["student_a"].token) as c:
+        r = c.post("/score", files={"image": ("IMG_0001.jpg", data, "image/jpeg")})
+        ref = c.post("/score", files={"image": ("small.png", small, "image/png")})
+    assert r.status_code == 200, r.text
+    assert r.json()["top_k"][0]["label"] == ref.json()["top_k"][0]["label"]
+    np.testing.assert_allclose([t["prob"] for t in r.json()["top_k"]],
+                               [t["prob"] for t in ref.json()["top_k"]], atol=0.05)
+
+
 def test_bad_images_get_the_right_4xx(live_server, actors, score_model):
     jpeg = encode(shadow(480, 640), "JPEG", quality=90)
     cases = {
@@ -229,7 +245,9 @@ def test_bad_images_get_the_right_4xx(live_server, actors, score_model):
         "48 MP png": (png_bomb(8000, 6000), 413, "pixels"),
         "text file": (b"hello, I am not a picture\n" * 10, 415, "unsupported image type"),
         "empty": (b"", 422, "empty"),
-        "9 MB": (b"\xff\xd8\xff" + bytes(9 * 1024 * 1024), 413, "too large"),
+        "25 MB": (b"\xff\xd8\xff" + bytes(25 * 1024 * 1024), 413, "too large"),
+        "24 MP progressive jpeg": (encode(shadow(4284, 5712), "JPEG", quality=80, progressive=True),
+                                   413, "progressive"),
     }
     with live_server.client(actors["student_a"].token) as c:
         for name, (data, status, fragment) in cases.items():
@@ -246,7 +264,7 @@ def test_chunked_bodies_are_cut_off_at_the_limit(live_server, actors):
     def body():
         yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
                'filename="x.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()
-        for _ in range(10):
+        for _ in range(30):  # past the 24 MiB image limit
             yield b"\xff\xd8\xff" + bytes(1024 * 1024)
         yield f"\r\n--{boundary}--\r\n".encode()
 

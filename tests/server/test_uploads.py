@@ -124,3 +124,53 @@ def test_phone_photos_are_turned_upright_by_their_exif_orientation(orientation, 
     scaled = cv2.resize(upright, decoded.shape[1::-1], interpolation=cv2.INTER_AREA)
     assert np.abs(decoded.astype(int) - scaled).mean() < 3
     np.testing.assert_array_equal(decode_image(data).shape, upright.shape)
+
+
+def jpeg(img: np.ndarray, progressive: bool = False) -> bytes:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90,
+                                         cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)])
+    assert ok
+    return buf.tobytes()
+
+
+# The server's defaults (server/core/config.py): 24 MiB, 12.6 MP, 50.3 MP for baseline JPEGs.
+PHONE_LIMITS = {"max_bytes": 24 * MB, "max_pixels": 4096 * 3072, "max_side": 8192,
+                "need": (320, 240), "max_jpeg_pixels": 8192 * 6144}
+
+
+def test_a_48_mp_baseline_jpeg_is_decoded_at_an_eighth_with_the_same_silhouette():
+    big = scene(6048, 8064)
+    data = jpeg(big)
+    reduced = check_and_decode(data, **PHONE_LIMITS)
+    assert reduced.shape == (756, 1008, 3)
+    full = cv2.resize(decode_image(data), (1008, 756), interpolation=cv2.INTER_AREA)
+    agree = (silhouette(reduced, DEFAULT_SPEC) == silhouette(full, DEFAULT_SPEC)).mean()
+    assert agree > 0.98
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: jpeg(scene(4284, 5712), progressive=True), "progressive JPEG"),
+        (lambda: encode(np.zeros((4284, 5712), np.uint8), "PNG"), "a PNG image"),
+    ],
+    ids=["24-mp-progressive-jpeg", "24-mp-png"],
+)
+def test_only_baseline_jpegs_get_the_larger_limit(make, fragment):
+    # Progressive JPEGs and the other formats are inflated in full before they are shrunk.
+    with pytest.raises(ImageRejected) as info:
+        check_and_decode(make(), **PHONE_LIMITS)
+    assert info.value.status == 413
+    assert fragment in info.value.detail and "a baseline JPEG may have up to" in info.value.detail
+
+
+def test_baseline_jpegs_past_their_own_limit_or_decoded_in_full_are_refused():
+    data = jpeg(np.full((6200, 8192, 3), 200, np.uint8))  # 50.8 MP
+    with pytest.raises(ImageRejected) as info:
+        check_and_decode(data, **PHONE_LIMITS)
+    assert info.value.status == 413 and "50331648 pixels" in info.value.detail
+    # Without a target size nothing is decoded reduced, so the common limit holds.
+    phone = jpeg(scene(4284, 5712))
+    with pytest.raises(ImageRejected):
+        check_and_decode(phone, **{**PHONE_LIMITS, "need": None})
+    assert check_and_decode(phone, **PHONE_LIMITS).shape == (536, 714, 3)

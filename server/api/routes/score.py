@@ -47,7 +47,7 @@ async def _prepare(ctx: AppContext, image: UploadFile, spec: PreprocessSpec) -> 
 
         def prepare() -> np.ndarray:
             pixels = check_and_decode(data, s.max_image_bytes, s.max_image_pixels,
-                                      s.max_image_side, need)
+                                      s.max_image_side, need, s.max_jpeg_pixels)
             return preprocess(pixels, spec)
 
         try:
