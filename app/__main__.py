@@ -34,7 +34,7 @@ def get_args_parser() -> argparse.ArgumentParser:
                    help="settings, attempt queue and models (default: $OMBRO_APP_DATA or "
                         "~/.local/share/ombro)")
     p.add_argument("--camera-source", metavar="PATH",
-                   help="a video file or image folder to use instead of the camera")
+                   help="a video file, image folder or one photo to use instead of the camera")
     p.add_argument("--server", metavar="URL", help="Ombro server, e.g. http://127.0.0.1:8000")
     p.add_argument("--backend", choices=["onnxruntime", "opencv"],
                    help="inference runtime; opencv always uses the fp32 model")

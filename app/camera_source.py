@@ -55,12 +55,18 @@ class _Paced:
 
 
 class ImageFolderSource:
-    """Images in name order, shown `fps` per second; decoded once and kept (demo folders are small)."""
+    """Images in name order (a folder of them, or one photo), shown `fps` per second; decoded
+    once and kept (demo folders are small).
+
+    Images go through the contract's `load_image`, not OpenCV's video reader, so a phone photo
+    saved sideways with an EXIF Orientation tag is shown and classified upright, as the server
+    decodes it."""
 
     def __init__(self, folder: Path, fps: float = 10.0, loop: bool = True,
                  clock: Callable[[], float] = time.monotonic) -> None:
         folder = Path(folder)
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = ([folder] if folder.is_file() else
+                 sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
         if not files:
             raise CameraSourceError(
                 f"no images in {folder}: put .png or .jpg frames there, or pass a video file"
@@ -184,15 +190,16 @@ class KivyCameraSource:
 
 
 def open_source(spec: str | Path | None, fps: float | None = None) -> FrameSource:
-    """`spec` is a camera index ("0"), a video file, or an image folder."""
+    """`spec` is a camera index ("0"), a video file, an image folder or one image."""
     text = str(spec if spec is not None else "0").strip()
     if text.isdigit():
         return KivyCameraSource(int(text))
     path = Path(text).expanduser()
-    if path.is_dir():
+    if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
         return ImageFolderSource(path, fps=fps or 10.0)
     if path.is_file():
         return VideoFileSource(path, fps=fps)
     raise CameraSourceError(
-        f"camera source {text!r} is neither a camera index, a video file nor an image folder"
+        f"camera source {text!r} is neither a camera index, a video file, an image folder nor "
+        "an image"
     )

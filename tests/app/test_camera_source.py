@@ -83,6 +83,22 @@ def test_open_source_dispatches_and_errors(tmp_path):
         VideoFileSource(tmp_path / "junk.avi")
 
 
+def test_one_phone_photo_is_a_still_camera_turned_upright_by_its_exif(tmp_path):
+    from PIL import Image
+
+    stored = np.zeros((200, 400, 3), np.uint8)
+    stored[:, :100] = 255  # bright on the left as stored; the tag says turn 90 degrees clockwise
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(tmp_path / "IMG_0001.JPG", "JPEG", exif=exif.tobytes())
+    source = open_source(tmp_path / "IMG_0001.JPG")
+    assert isinstance(source, ImageFolderSource)
+    frame = source.read()
+    assert frame.shape == (400, 200, 3)  # portrait, as the phone showed it
+    assert frame[:100].mean() > 200 and frame[150:].mean() < 30  # the bright side is now on top
+    assert source.read() is frame  # a still: the same frame again
+
+
 def test_written_demo_video_plays_back_and_forth(tmp_path):
     from app.camera_source import VideoFileSource, write_video
 
