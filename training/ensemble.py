@@ -32,7 +32,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from ombro_contract.card import ModelCard, load_verified, write_card
+from ombro_contract.card import ModelCard, card_path_for, load_verified, write_card
 from ombro_contract.classifier import PuppetClassifier
 from ombro_contract.errors import OmbroError
 from ombro_contract.int8 import max_weight_level
@@ -174,7 +174,7 @@ def ensemble(paths: list[Path], data_root: Path, out: Path, name: str | None = N
           f"{diff:.2e} (tolerance {FP32_TOLERANCE:g})")
     if not diff <= FP32_TOLERANCE:
         final.unlink()
-        final.with_name(final.stem + ".card.json").unlink(missing_ok=True)
+        card_path_for(final).unlink(missing_ok=True)
         raise EnsembleError(f"the merged model differs from its members' mean by {diff:.2e}")
     val, real = measure(final, card, data_root)
     extra = {"onnx_parity_max_abs_diff": diff, "members": members,

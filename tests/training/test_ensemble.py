@@ -64,6 +64,10 @@ def test_ensemble_publishes_a_measured_card_that_names_its_members(members, tmp_
     want = np.mean([probs(p, np.concatenate([x, x[..., ::-1]])) for p in members[:2]],
                    axis=0)
     np.testing.assert_allclose(clf.run(x), (want[:3] + want[3:]) / 2, atol=1e-6)
+    # The registry's upload checks (ONNX checker, contract, reference images, sums to 1) pass.
+    from server.registry.validation import validate_model
+
+    assert validate_model(out).card.version == card.version
 
 
 def test_int8_members_merge_too(tmp_path, tiny_dataset_shared):
