@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ombro_contract.paths import real_shadows_dir
 from ombro_contract.preprocess import DEFAULT_SPEC, decode_image, silhouette
 from server.uploads import ImageRejected, check_and_decode, reduction_for, sniff_image_type
 
@@ -174,3 +175,27 @@ def test_baseline_jpegs_past_their_own_limit_or_decoded_in_full_are_refused():
     with pytest.raises(ImageRejected):
         check_and_decode(phone, **{**PHONE_LIMITS, "need": None})
     assert check_and_decode(phone, **PHONE_LIMITS).shape == (536, 714, 3)
+
+
+@pytest.mark.skipif(real_shadows_dir() is None, reason="../shared/real-shadows is absent")
+def test_real_photos_as_24_mp_phone_jpegs_get_the_server_models_answers():
+    # Train/serve skew on the server's own path: a photo that arrives as a 24 MP JPEG is decoded
+    # at an eighth, not as the cards' photos were read. The shipped ResNet34 must answer alike.
+    from ombro_contract.classifier import PuppetClassifier
+    from ombro_contract.labels import PUPPETS
+    from ombro_contract.paths import default_model_path
+    from ombro_contract.preprocess import load_image
+
+    clf = PuppetClassifier.from_path(default_model_path("resnet34", "fp32"))
+    photos = sorted(real_shadows_dir().glob("*.png"))
+    assert len(photos) == 15
+    for path in photos:
+        img = load_image(path)
+        data = jpeg(cv2.resize(img, (5712, 4284), interpolation=cv2.INTER_CUBIC))
+        decoded = check_and_decode(data, **PHONE_LIMITS)
+        assert decoded.shape == (536, 714, 3)
+        want, got = clf.classify(img, top_k=2), clf.classify(decoded, top_k=2)
+        true = PUPPETS.index(path.stem)
+        assert abs(got.probs[true] - want.probs[true]) < 0.03, path.name
+        if want.top_k[0][1] - want.top_k[1][1] > 0.05:  # near ties (the cow) may swap
+            assert got.top_k[0][0] == want.top_k[0][0], path.name
