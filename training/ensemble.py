@@ -4,9 +4,10 @@
         --data data/synth-v3.8.1-s0-n1000 --out /tmp/r34x2 --name resnet34
 
 Why: two retrains that differ only in `--seed` (new data, new initial weights) differ by one to
-two real photos of top-1, and averaging their probabilities removes the part of each answer
-that is the draw (docs/training.md, "Three seeds per generator"). The app runs one network, but
-the server's `/score` is the accuracy path and can afford a second one. One file that holds
+two real photos of top-1, and averaging their probabilities removes part of each answer that is
+the draw (docs/training.md: about a photo over the seeds' mean for the MobileNetV2, 0.1-0.3 and
+under the better seed for two ResNet34s, so no ensemble ships today). The app runs one network,
+but the server's `/score` is the accuracy path and can afford a second one. One file that holds
 every member keeps the registry, the model store, the card checks and every client unchanged:
 its input is the members' input, its output `probs` is the mean of their softmaxes (the card
 says `outputs: probs`), and onnxruntime runs the members in one call on one preprocessed batch.
