@@ -181,6 +181,10 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
         r = ckpt["rift"]
         provenance["rift"] = {"init": r.get("init_version") or r.get("init"), "alpha": r["alpha"],
                               "module": r["module"], "pgd_train": r["pgd_train"]}
+    if ckpt.get("soup"):  # training/soup.py: the weight average of these runs
+        s = ckpt["soup"]
+        provenance["soup"] = {"ingredients": len(s["ingredients"]), "init": s["init"],
+                              "seeds": s["ingredient_seeds"], "rift_alphas": s["rift_alphas"]}
     if (ckpt.get("config") or {}).get("model_ema"):  # the weights are train.py's --model-ema average
         provenance["model_ema_decay"] = ckpt["config"]["model_ema_decay"]
     # trained on mixed batches (transforms.BatchMix) or with blurred strides (training/antialias.py)
