@@ -48,6 +48,20 @@ def checkpoint_path(run_or_ckpt: Path) -> Path:
     return path
 
 
+def _load(path: Path) -> dict:
+    """A checkpoint, or a SoupError naming the file when it is torn, foreign or not a run's."""
+    try:
+        ckpt = load_checkpoint(path)
+    except Exception as exc:  # torch raises pickle, zip and runtime errors for a broken file
+        raise SoupError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {exc}); "
+                        "pass model_best.pth files written by train.py or rift.py") from exc
+    missing = [k for k in ("model", "arch", "classes", "spec", "data_root")
+               if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise SoupError(f"{path} is not a training run's checkpoint (missing {', '.join(missing)})")
+    return ckpt
+
+
 def _init_of(ckpt: dict) -> str | None:
     """What a run started from: RiFT's --init, else train.py's --resume/--init if recorded."""
     rift = ckpt.get("rift") or {}
@@ -92,7 +106,7 @@ def make_soup(runs: list[Path]) -> dict:
     """The soup checkpoint (train.py's layout plus a ``soup`` record) of the given runs."""
     paths = [checkpoint_path(Path(r)) for r in runs]
     names = [str(p.parent if p.name == BEST_NAME else p) for p in paths]
-    ckpts = [load_checkpoint(p) for p in paths]
+    ckpts = [_load(p) for p in paths]
     check_compatible(ckpts, names)
     first = ckpts[0]
     record = {

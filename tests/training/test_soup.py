@@ -117,3 +117,14 @@ def test_exported_soup_card_names_its_ingredients(two_runs, tmp_path):
     assert card.metrics["soup"] == {"ingredients": 2, "init": "distilled.onnx", "seeds": [1, 2],
                                     "rift_alphas": pytest.approx([0.2, 0.4])}
     assert "rift" not in card.metrics
+
+
+def test_a_torn_or_foreign_checkpoint_is_refused_by_name(two_runs, tmp_path):
+    torn = tmp_path / "torn.pth"
+    torn.write_bytes((two_runs[0] / BEST_NAME).read_bytes()[:1000])
+    with pytest.raises(soup.SoupError, match="torn.pth is not a readable checkpoint"):
+        soup.make_soup([two_runs[0], torn])
+    foreign = tmp_path / "weights.pth"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(soup.SoupError, match="missing model, arch"):
+        soup.make_soup([two_runs[0], foreign])
