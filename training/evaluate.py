@@ -155,9 +155,14 @@ def load_run_model(run_or_ckpt: Path, device: torch.device):
     ckpt = load_checkpoint(path)
     if tuple(ckpt["classes"]) != PUPPETS:
         raise OmbroError(f"{path} was trained on classes {ckpt['classes']}, not the contract's")
+    return model_from_checkpoint(ckpt, device), ckpt
+
+
+def model_from_checkpoint(ckpt: dict, device: torch.device) -> torch.nn.Module:
+    """The checkpoint's network in eval mode, built with the options its run trained with."""
     model = build_model(ckpt["arch"], antialias=(ckpt.get("config") or {}).get("antialias", 0))
     model.load_state_dict(ckpt["model"])
-    return model.to(device).eval(), ckpt
+    return model.to(device).eval()
 
 
 @torch.inference_mode()

@@ -123,18 +123,20 @@ def make_soup(runs: list[Path]) -> dict:
     return soup
 
 
-def measure_val(ckpt: dict, workers: int = 0) -> float:
+def measure_val(ckpt: dict) -> float:
     """The soup's own val top-1 on its dataset's val split, with the eval preset."""
-    from training.engine import build_model
-    from training.evaluate import evaluate_items, labelled_images, torch_probs
+    from training.evaluate import (
+        evaluate_items,
+        labelled_images,
+        model_from_checkpoint,
+        torch_probs,
+    )
     from training.synth_data import run_data_root
 
     spec = PreprocessSpec.model_validate(ckpt["spec"])
-    model = build_model(ckpt["arch"], antialias=(ckpt.get("config") or {}).get("antialias", 0))
-    model.load_state_dict(ckpt["model"])
-    model.eval()
-    items = labelled_images(run_data_root(ckpt["data_root"]) / "val")
     device = torch.device("cpu")
+    model = model_from_checkpoint(ckpt, device)
+    items = labelled_images(run_data_root(ckpt["data_root"]) / "val")
     return evaluate_items(lambda images: torch_probs(model, images, spec, device), items)["top1"]
 
 
