@@ -63,9 +63,11 @@ def _load(path: Path) -> dict:
 
 
 def _init_of(ckpt: dict) -> str | None:
-    """What a run started from: RiFT's --init, else train.py's --resume/--init if recorded."""
-    rift = ckpt.get("rift") or {}
-    return rift.get("init_version") or rift.get("init") or (ckpt.get("config") or {}).get("init")
+    """The model a run was fine-tuned from: RiFT's --init (a published model's card version, else
+    its path) or ImageNet weights (--pretrained); None for a run from random weights."""
+    rift, config = ckpt.get("rift") or {}, ckpt.get("config") or {}
+    return (rift.get("init_version") or rift.get("init") or config.get("init")
+            or ("imagenet" if config.get("pretrained") else None))
 
 
 def check_compatible(ckpts: list[dict], names: list[str]) -> None:
@@ -73,6 +75,9 @@ def check_compatible(ckpts: list[dict], names: list[str]) -> None:
     if len(ckpts) < 2:
         raise SoupError("a soup needs at least two checkpoints")
     first = ckpts[0]
+    if _init_of(first) is None:
+        raise SoupError(f"{names[0]} started from random weights: only runs fine-tuned from one model "
+                        "(rift.py --init, train.py --pretrained) average into a working model")
     for name, c in zip(names[1:], ckpts[1:]):
         for key, what in (("arch", "architecture"), ("classes", "class list")):
             if c.get(key) != first.get(key):

@@ -76,6 +76,12 @@ def test_incompatible_runs_are_refused_with_the_reason(tmp_path, tiny_dataset_sh
         soup.make_soup([a, b])
 
 
+def test_runs_from_random_weights_are_refused(tmp_path, tiny_dataset_shared):
+    runs = [write_run(tmp_path / n, tiny_dataset_shared, seed=s, init=None) for n, s in (("a", 1), ("b", 2))]
+    with pytest.raises(soup.SoupError, match="started from random weights"):
+        soup.make_soup(runs)
+
+
 def test_one_run_or_a_missing_one_is_refused(two_runs, tmp_path):
     with pytest.raises(soup.SoupError, match="at least two"):
         soup.make_soup(two_runs[:1])
