@@ -36,6 +36,9 @@ class TrainConfig(BaseModel):
     warmup_epochs: int = Field(1, ge=0)
     clip_grad_norm: float = Field(0.0, ge=0)
     pretrained: bool = False
+    # fine-tune: start from a run's checkpoint or a published fp32 ONNX model (onnx_weights.start_from)
+    init: str | None = None
+    calibrate_batches: int = Field(32, ge=1)  # training batches that rebuild BatchNorm for an ONNX init
     # blur before each stride-2 step (training/antialias.py): binomial filter size, 0 off
     antialias: Literal[0, 2, 3, 4, 5] = 0
     # knowledge distillation from published models (training/distill.py); several are averaged
@@ -123,6 +126,12 @@ class TrainConfig(BaseModel):
         p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm, help="0: off")
         p.add_argument("--pretrained", action="store_true",
                        help="start from torchvision's ImageNet weights (needs them downloaded)")
+        p.add_argument("--init", default=None,
+                       help="start from this checkpoint (a run's model_best.pth) or published fp32 "
+                       "ONNX model (models/resnet34.onnx) instead of random weights: fine-tuning, "
+                       "e.g. on new data at a lower --lr with --warmup-epochs 0")
+        p.add_argument("--calibrate-batches", type=int, default=d.calibrate_batches,
+                       help="training batches that rebuild BatchNorm statistics for an ONNX --init")
         p.add_argument("--antialias", type=int, choices=[0, 2, 3, 4, 5], default=d.antialias,
                        help="MobileNetV2: blur with a binomial filter of this size before every "
                        "stride-2 step (Zhang 2019, anti-aliased CNNs); 0: off")

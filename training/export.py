@@ -177,6 +177,9 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     provenance = {"epoch": ckpt["epoch"], "generator_version": dataset_generator_version(data_root)}
     if ckpt.get("teacher"):
         provenance["distilled_from"] = ckpt["teacher"]
+    if not ckpt.get("rift") and (ckpt.get("init_version") or (ckpt.get("config") or {}).get("init")):
+        # train.py --init (a RiFT run says it under "rift")
+        provenance["fine_tuned_from"] = ckpt.get("init_version") or ckpt["config"]["init"]
     if ckpt.get("rift"):  # training/rift.py: what it started from and what it chose
         r = ckpt["rift"]
         provenance["rift"] = {"init": r.get("init_version") or r.get("init"), "alpha": r["alpha"],

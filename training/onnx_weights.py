@@ -21,6 +21,7 @@ Loading is therefore two steps:
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from torch import nn
 
 from ombro_contract.card import ModelCard, load_verified
 from ombro_contract.errors import OmbroError
+from training.utils import load_checkpoint
 
 
 class OnnxWeightsError(OmbroError, ValueError):
@@ -169,3 +171,39 @@ def published_card(path: str | Path) -> ModelCard:
         raise OnnxWeightsError(f"{Path(path).name} is {card.quantization}; its weights are rounded. "
                                f"Pass the fp32 file beside it")
     return card
+
+
+def start_from(model: nn.Module, init: str | Path, arch: str, spec, train_loader, val_loader,
+               device, calibrate_batches: int = 32) -> str | None:
+    """`--init` of train.py and rift.py: a train.py checkpoint as is, or a published fp32 ONNX
+    model turned back into trainable weights and checked against onnxruntime. Returns the
+    published model's card version (the provenance a soup and export.py record), None for a
+    checkpoint. Refuses a model of another architecture or preprocessing with the options to pass."""
+    path = Path(init)
+    if not path.exists():
+        raise OnnxWeightsError(f"--init {path}: no such file; pass a run's model_best.pth or a "
+                               "published fp32 model such as models/resnet34.onnx")
+    if path.suffix != ".onnx":
+        ckpt = load_checkpoint(path)
+        if ckpt.get("arch", arch) != arch:
+            raise OnnxWeightsError(f"--init {path.name} holds a {ckpt['arch']}; pass --arch {ckpt['arch']}")
+        model.load_state_dict(ckpt["model"])
+        return None
+    card = published_card(path)
+    have = {"arch": card.arch, **card.preprocess.model_dump()}
+    want = {"arch": arch, **spec.model_dump()}
+    differ = [f"{k} {have[k]!r} (this run: {want[k]!r})" for k in have if have[k] != want[k]]
+    if differ:
+        raise OnnxWeightsError(f"{path.name} was trained with {', '.join(differ)}; pass the "
+                               f"matching options (--arch, --input-size, --mode, ...)")
+    load_onnx_weights(model, path)
+    seen = recalibrate_batchnorm(model, itertools.islice(train_loader, calibrate_batches), device)
+    images = next(iter(val_loader))[0][:16]
+    diff = onnx_parity(model.cpu(), path, images)
+    model.to(device)
+    print(f"--init {path.name} ({card.version}): BatchNorm rebuilt on {seen} training images, "
+          f"largest logit difference to onnxruntime {diff:.2e}")
+    if diff > 1e-3:
+        raise OnnxWeightsError(f"{path.name}: the torch copy differs from the ONNX file by {diff:.3g} "
+                               "in the logits; it is not this architecture's export")
+    return card.version

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import itertools
 import json
 import sys
 import time
@@ -42,11 +41,7 @@ from ombro_contract.labels import PUPPETS
 from training.config import TrainConfig
 from training.engine import build_model, build_scheduler, evaluate
 from training.onnx_weights import (
-    OnnxWeightsError,
-    load_onnx_weights,
-    onnx_parity,
-    published_card,
-    recalibrate_batchnorm,
+    start_from,
 )
 from training.presets import ClassificationPresetEval
 from training.robust.attacks import PGDConfig, pgd_attack
@@ -93,10 +88,8 @@ class RiftConfig(TrainConfig):
     module: str | None = None
     alpha_points: int = Field(11, ge=2)
     measure_images: int = Field(0, ge=0)
-    calibrate_batches: int = Field(32, ge=1)
     tolerance: float = Field(0.001, ge=0)
     adversarial: str | None = None
-    init: str | None = None
 
     def train_pgd(self) -> PGDConfig:
         return PGDConfig(self.epsilon, self.pgd_steps, self.pgd_step_size)
@@ -128,12 +121,6 @@ class RiftConfig(TrainConfig):
         g.add_argument("--measure-images", type=int, default=d.measure_images,
                        help="choose alpha on this many val images (a seeded subset; 0: all of val): "
                             "each alpha point costs a PGD pass over them")
-        g.add_argument("--init", default=None,
-                       help="start adversarial training from this checkpoint (e.g. a train.py run's "
-                            "model_best.pth) or a published fp32 ONNX model (models/mobilenet_v2.onnx) "
-                            "instead of random weights")
-        g.add_argument("--calibrate-batches", type=int, default=d.calibrate_batches,
-                       help="training batches that rebuild BatchNorm statistics for an ONNX --init")
         g.add_argument("--adversarial", default=None,
                        help="skip step 1: start from this adversarially trained checkpoint")
         return p
@@ -185,34 +172,6 @@ def adversarial_examples(model, dataset, cfg: RiftConfig, device) -> list[tuple[
         y = torch.tensor([label for _, label in items], device=device)
         batches.append((pgd_attack(model, x, y, cfg.eval_pgd(), spec.mean, spec.std, generator=g), y))
     return batches
-
-
-def init_weights(model, cfg: RiftConfig, train_loader, val_loader, device) -> str | None:
-    """--init: a train.py checkpoint as is, or a published fp32 ONNX model turned back into
-    trainable weights (training/onnx_weights.py) and checked against onnxruntime. Returns the
-    published model's card version (the provenance export.py writes), None for a checkpoint."""
-    path = Path(cfg.init)
-    if path.suffix != ".onnx":
-        model.load_state_dict(load_checkpoint(path)["model"])
-        return None
-    card = published_card(path)
-    have = {"arch": card.arch, **card.preprocess.model_dump()}
-    want = {"arch": cfg.arch, **cfg.spec().model_dump()}
-    differ = [f"{k} {have[k]!r} (this run: {want[k]!r})" for k in have if have[k] != want[k]]
-    if differ:
-        raise OnnxWeightsError(f"{path.name} was trained with {', '.join(differ)}; pass the "
-                               f"matching options (--arch, --input-size, --mode, ...)")
-    load_onnx_weights(model, path)
-    seen = recalibrate_batchnorm(model, itertools.islice(train_loader, cfg.calibrate_batches), device)
-    images = next(iter(val_loader))[0][:16]
-    diff = onnx_parity(model.cpu(), path, images)
-    model.to(device)
-    print(f"--init {path.name} ({card.version}): BatchNorm rebuilt on {seen} training images, "
-          f"largest logit difference to onnxruntime {diff:.2e}")
-    if diff > 1e-3:
-        raise OnnxWeightsError(f"{path.name}: the torch copy differs from the ONNX file by {diff:.3g} "
-                               "in the logits; it is not this architecture's export")
-    return card.version
 
 
 def measure_loader(cfg: RiftConfig, val_loader):
@@ -274,7 +233,8 @@ def main(cfg: RiftConfig) -> dict:
         print(f"step 1 skipped: adversarial model from {cfg.adversarial}")
     else:
         if cfg.init:
-            init_version = init_weights(model, cfg, train_loader, val_loader, device)
+            init_version = start_from(model, cfg.init, cfg.arch, cfg.spec(), train_loader, val_loader,
+                                      device, cfg.calibrate_batches)
             print(f"step 1: adversarial training starts from {cfg.init}")
         fit(model, cfg, train_loader, epochs=cfg.epochs, lr=cfg.lr, pgd=cfg.train_pgd(),
             stage="adversarial", log=log, device=device)

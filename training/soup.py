@@ -63,10 +63,11 @@ def _load(path: Path) -> dict:
 
 
 def _init_of(ckpt: dict) -> str | None:
-    """The model a run was fine-tuned from: RiFT's --init (a published model's card version, else
-    its path) or ImageNet weights (--pretrained); None for a run from random weights."""
+    """The model a run was fine-tuned from: rift.py's or train.py's --init (a published model's
+    card version, else its path) or ImageNet weights (--pretrained); None for a run from random
+    weights."""
     rift, config = ckpt.get("rift") or {}, ckpt.get("config") or {}
-    return (rift.get("init_version") or rift.get("init") or config.get("init")
+    return (rift.get("init_version") or rift.get("init") or ckpt.get("init_version") or config.get("init")
             or ("imagenet" if config.get("pretrained") else None))
 
 
@@ -77,7 +78,7 @@ def check_compatible(ckpts: list[dict], names: list[str]) -> None:
     first = ckpts[0]
     if _init_of(first) is None:
         raise SoupError(f"{names[0]} started from random weights: only runs fine-tuned from one model "
-                        "(rift.py --init, train.py --pretrained) average into a working model")
+                        "(rift.py or train.py --init, train.py --pretrained) average into a working model")
     for name, c in zip(names[1:], ckpts[1:]):
         for key, what in (("arch", "architecture"), ("classes", "class list")):
             if c.get(key) != first.get(key):

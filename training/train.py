@@ -26,7 +26,7 @@ from torch import nn
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from training.config import TrainConfig
+from training.config import OptionsError, TrainConfig
 from training.data import PuppetImages, check_dataset_root, scan_split, write_data_report
 from training.distill import DistillationLoss, Teacher
 from training.engine import (
@@ -37,6 +37,7 @@ from training.engine import (
     evaluate,
     train_one_epoch,
 )
+from training.onnx_weights import start_from
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
 from training.synth_data import ensure_synth_dataset
@@ -146,6 +147,13 @@ def main(cfg: TrainConfig) -> Path:
     channels_last = cfg.channels_last if cfg.channels_last is not None else device.type == "cuda"
 
     spec = cfg.spec()
+    if cfg.init and not (cfg.resume and ckpt_path.exists()):
+        # before the data, so a wrong --init stops the run in seconds
+        if cfg.pretrained:
+            raise OptionsError("--init and --pretrained both choose the starting weights: pass one")
+        if not Path(cfg.init).is_file():
+            raise OptionsError(f"--init {cfg.init}: no such file; pass a run's model_best.pth or a "
+                               "published fp32 model such as models/resnet34.onnx")
     teacher = None
     if cfg.teacher:
         # before the data, so a wrong teacher stops the run in seconds, not after generating a
@@ -160,6 +168,10 @@ def main(cfg: TrainConfig) -> Path:
 
     root, train_loader, val_loader, train_sampler = load_data(cfg, info, device, run_dir)
     model = build_model(cfg.arch, pretrained=cfg.pretrained, antialias=cfg.antialias).to(device)
+    init_version = None
+    if cfg.init and not (cfg.resume and ckpt_path.exists()):  # a resumed run has its own weights
+        init_version = start_from(model, cfg.init, cfg.arch, spec, train_loader, val_loader, device,
+                                  cfg.calibrate_batches)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     if cfg.opt == "sgd":
@@ -202,6 +214,7 @@ def main(cfg: TrainConfig) -> Path:
         scheduler.load_state_dict(ckpt["scheduler"])
         scaler.load_state_dict(ckpt["scaler"])
         start_epoch, best_acc = ckpt["epoch"] + 1, ckpt["best_acc"]
+        init_version = ckpt.get("init_version")
         if info.is_main:
             print(f"resuming {ckpt_path} after epoch {ckpt['epoch']} (best val top-1 {best_acc:.4f}); "
                   f"continuing at epoch {start_epoch}")
@@ -249,7 +262,7 @@ def main(cfg: TrainConfig) -> Path:
         state = {"model": shipped.state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
                  "spec": spec.model_dump(mode="json"), "config": cfg.model_dump(mode="json"),
                  "epoch": epoch, "dataset": describe_dataset(root, cfg), "data_root": str(root),
-                 "teacher": teacher.version if teacher else None}
+                 "teacher": teacher.version if teacher else None, "init_version": init_version}
         if val.top1 > best_acc:
             best_acc = val.top1
             save_atomic({**state, "val_top1": val.top1}, run_dir / BEST_NAME)

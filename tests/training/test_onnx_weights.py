@@ -178,3 +178,55 @@ def test_rift_starts_from_a_published_onnx_model(published, tiny_dataset_shared,
     assert rift_card["init"] == "init-1"
     assert rift_card["alpha"] == summary["alpha"] and rift_card["module"] == summary["module"]
     assert rift_card["pgd_train"]["steps"] == 1
+
+
+def test_train_refuses_a_wrong_init_before_touching_the_data(tmp_path, capsys):
+    from training import train
+
+    missing = tmp_path / "no-such-data"  # never read: the refusals come first
+    base = ["--data", str(missing), "--input-size", str(SIZE), "--epochs", "1", "--no-progress"]
+    assert train.cli([*base, "--out", str(tmp_path / "a"), "--init", str(tmp_path / "none.onnx")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    real = tmp_path / "m.pth"
+    real.write_bytes(b"x")
+    assert train.cli([*base, "--out", str(tmp_path / "b"), "--init", str(real), "--pretrained"]) == 2
+    assert "--init and --pretrained" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_fine_tunes_a_published_onnx_model(published, tiny_dataset_shared, tmp_path, capsys):
+    """`train.py --init models/X.onnx`: the run starts from the published function (a learning
+    rate of ~0 leaves its weights where the ONNX file had them), says so on its card, and two
+    such runs make a soup."""
+    from training import soup, train
+    from training.utils import load_checkpoint
+
+    init = published / "mobilenet_v2.onnx"
+    args = ["--data", str(tiny_dataset_shared), "--input-size", str(SIZE), "--epochs", "1",
+            "-b", "8", "--workers", "0", "--no-report", "--no-progress", "--device", "cpu",
+            "--lighting", FAKE_RUN_SPEC.lighting, "--calibrate-batches", "2", "--init", str(init)]
+    # another preprocessing is refused with the option to pass
+    assert train.cli([*args, "--out", str(tmp_path / "bad"), "--input-size", "96"]) == 2
+    assert "input_size 64 (this run: 96)" in capsys.readouterr().err
+
+    runs = []
+    for seed in (0, 1):
+        out = tmp_path / f"ft-s{seed}"
+        assert train.cli([*args, "--out", str(out), "--seed", str(seed), "--lr", "1e-12",
+                          "--warmup-epochs", "0"]) == 0
+        runs.append(out)
+    printed = capsys.readouterr().out
+    assert printed.count("BatchNorm rebuilt on 16 training images") == 2
+    best = load_checkpoint(runs[0] / "model_best.pth")
+    assert best["init_version"] == "init-1"
+    # the convolutions are the published ones (BatchNorm statistics moved with the batches)
+    start = build_model("mobilenet_v2")
+    load_onnx_weights(start, init)
+    for name, tensor in start.state_dict().items():
+        if name.endswith(".weight") and tensor.ndim == 4:
+            assert torch.allclose(best["model"][name], tensor, atol=1e-6), name
+    assert export.main([str(runs[0]), "--out", str(tmp_path / "pub"), "--no-int8",
+                        "--version", "ft-1"]) == 0
+    assert published_card(tmp_path / "pub" / "mobilenet_v2.onnx").metrics["fine_tuned_from"] == "init-1"
+    # runs from one published model average into a soup (runs from random weights are refused)
+    assert soup.main([str(r) for r in runs] + ["--out", str(tmp_path / "soup")]) == 0
