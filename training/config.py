@@ -129,7 +129,8 @@ class TrainConfig(BaseModel):
         p.add_argument("--init", default=None,
                        help="start from this checkpoint (a run's model_best.pth) or published fp32 "
                        "ONNX model (models/resnet34.onnx) instead of random weights: fine-tuning, "
-                       "e.g. on new data at a lower --lr with --warmup-epochs 0")
+                       "e.g. on new data at a lower --lr; keep --warmup-epochs 1 (AdamW's first "
+                       "steps from fresh moments knock a trained model off its basin)")
         p.add_argument("--calibrate-batches", type=int, default=d.calibrate_batches,
                        help="training batches that rebuild BatchNorm statistics for an ONNX --init")
         p.add_argument("--antialias", type=int, choices=[0, 2, 3, 4, 5], default=d.antialias,

@@ -187,6 +187,10 @@ def start_from(model: nn.Module, init: str | Path, arch: str, spec, train_loader
         ckpt = load_checkpoint(path)
         if ckpt.get("arch", arch) != arch:
             raise OnnxWeightsError(f"--init {path.name} holds a {ckpt['arch']}; pass --arch {ckpt['arch']}")
+        if "spec" in ckpt and type(spec).model_validate(ckpt["spec"]) != spec:
+            raise OnnxWeightsError(f"--init {path.name} was trained with {ckpt['spec']}, this run with "
+                                   f"{spec.model_dump(mode='json')}; pass the matching options "
+                                   "(--input-size, --mode, --lighting, ...)")
         model.load_state_dict(ckpt["model"])
         return None
     card = published_card(path)

@@ -230,3 +230,19 @@ def test_train_fine_tunes_a_published_onnx_model(published, tiny_dataset_shared,
     assert published_card(tmp_path / "pub" / "mobilenet_v2.onnx").metrics["fine_tuned_from"] == "init-1"
     # runs from one published model average into a soup (runs from random weights are refused)
     assert soup.main([str(r) for r in runs] + ["--out", str(tmp_path / "soup")]) == 0
+
+
+def test_init_from_a_checkpoint_takes_its_weights_and_refuses_another_arch_or_spec(fake_run):
+    from training.onnx_weights import start_from
+    from training.utils import BEST_NAME, load_checkpoint
+
+    best = fake_run / BEST_NAME
+    model = build_model("mobilenet_v2")
+    assert start_from(model, best, "mobilenet_v2", FAKE_RUN_SPEC, [], [], "cpu") is None
+    saved = load_checkpoint(best)["model"]
+    assert all(torch.equal(t, saved[k]) for k, t in model.state_dict().items())
+    with pytest.raises(OnnxWeightsError, match="holds a mobilenet_v2; pass --arch mobilenet_v2"):
+        start_from(build_model("resnet34"), best, "resnet34", FAKE_RUN_SPEC, [], [], "cpu")
+    other = FAKE_RUN_SPEC.model_copy(update={"input_size": 96})
+    with pytest.raises(OnnxWeightsError, match="pass the matching options"):
+        start_from(build_model("mobilenet_v2"), best, "mobilenet_v2", other, [], [], "cpu")
