@@ -338,6 +338,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     if not (args.out or args.assets or args.overview or args.docs or args.forms):
         p.error("nothing to do: give --out DIR (dataset) and/or --assets DIR, --overview PNG, "
                 "--forms PNG, --docs DIR")
+    for flag, picture in (("--overview", args.overview), ("--forms", args.forms)):
+        # OpenCV picks the format by the extension and has none for a bare name
+        if picture and Path(picture).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            p.error(f"{flag} {picture}: name a picture file ending in .png (or .jpg), "
+                    f"e.g. {flag} {Path(picture).with_suffix('.png')}")
     return args
 
 

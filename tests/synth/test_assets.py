@@ -145,6 +145,18 @@ def test_forms_sheet_names_a_missing_photos_folder(tmp_path, capsys):
     assert "--photos" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--forms", "--overview"])
+def test_a_picture_name_without_an_image_extension_is_refused_with_one_to_use(tmp_path, capsys, flag):
+    from training.synth import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([flag, str(tmp_path / "forms"), "--classes", "dog"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "ending in .png" in err and f"{flag} {tmp_path / 'forms.png'}" in err
+    assert not list(tmp_path.iterdir())  # nothing drawn or written
+
+
 def test_the_pose_table_in_the_docs_lists_every_form_as_the_code_draws_it():
     """docs/generator.md's pose table is where a newcomer reads which forms exist and where
     they come from; three shipped forms once went missing from it. One row per form, in
