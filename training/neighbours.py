@@ -9,8 +9,9 @@ labelling gap (generated frames of another puppet look like it). The shape stati
 (docs/training.md, generator 3.3.0). This embeds the photos and a sample of generated frames with
 the model's own penultimate layer (the input of its last Gemm or MatMul, through the card's
 preprocessing), and prints for each photo which puppets its `--k` nearest generated frames are,
-and how close the nearest is (cosine). `--picture` draws each photo's silhouette beside its
-nearest frames'. For the MobileNetV2 on generator 3.2.0 the deer photo's ten nearest frames were
+and how close the nearest is (cosine), and, for frames this checkout's generator made, which
+of the puppet's forms each one shows (`synth.generated_form`). `--picture` draws each photo's
+silhouette beside its nearest frames'. For the MobileNetV2 on generator 3.2.0 the deer photo's ten nearest frames were
 all moose and the llama photo's nine of ten horses: that generator made moose that looked like
 that deer and horses that look like that llama (3.4.0 separated the deer's antlers from the
 moose's, 3.5.0 gave the llama a horse's broad head with tall ears; docs/training.md).
@@ -36,6 +37,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from ombro_contract.preprocess import PreprocessSpec, load_image, preprocess_batch, silhouette_image
 from training.evaluate import labelled_images, photos_folder
+from training.synth import generated_form
 
 
 class FeatureModel:
@@ -83,11 +85,19 @@ def nearest(model_path: Path, photos: Path, data: Path, n: int = 3000, k: int = 
     results = []
     for (photo, label), row in zip(shots, sims):
         order = np.argsort(-row, kind="stable")[:k]
-        near = [{"path": pool[i][0], "puppet": PUPPETS[pool[i][1]], "cosine": float(row[i])}
-                for i in order]
+        near = [{"path": pool[i][0], "puppet": PUPPETS[pool[i][1]], "cosine": float(row[i]),
+                 "form": _form(pool[i][0])} for i in order]
         results.append({"photo": photo, "puppet": PUPPETS[label], "neighbours": near,
-                        "counts": Counter(x["puppet"] for x in near)})
+                        "counts": Counter(x["puppet"] for x in near),
+                        "forms": Counter(f"{x['puppet']} {x['form']}" for x in near if x["form"])})
     return results
+
+
+def _form(path: Path) -> int | None:
+    """The generator form a frame shows (`synth.generated_form`: rendered again from its seed),
+    None for frames this checkout's generator did not make."""
+    found = generated_form(path)
+    return found[1] if found else None
 
 
 def format_report(results: list[dict]) -> str:
@@ -98,7 +108,12 @@ def format_report(results: list[dict]) -> str:
         counts = ", ".join(f"{p} {c}" for p, c in r["counts"].most_common())
         lines.append(f"{r['photo'].name[:14]:14s} {own:>2d}/{k:<2d} "
                      f"{r['neighbours'][0]['cosine']:7.2f}  {counts}")
+        if r["forms"]:
+            lines.append(f"{'':31s}forms: " + ", ".join(f"{f} x{c}" for f, c in r["forms"].most_common()))
     lines.append("own: how many of them are the photo's puppet; nearest: cosine of the closest")
+    if any(r["forms"] for r in results):
+        lines.append("forms: puppet and form number (docs/generator.md's pose table), for frames "
+                     "this generator made")
     return "\n".join(lines)
 
 

@@ -157,6 +157,32 @@ def load_truth(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     return np.where(visible, raw, 0).astype(np.uint8), visible
 
 
+def generated_form(image: str | os.PathLike) -> tuple[str, int] | None:
+    """(puppet, form number) of an image of a dataset this generator wrote, or None.
+
+    Why: a dataset stores no pose, but every image is drawn from its own seed, so rendering it
+    again names the form it shows (`training/neighbours.py` asks which form a real photo sits
+    next to). None when the image is not a puppet of a `generate_dataset` folder, or when the
+    rendering differs from the file (another generator version made it): a guess is worse
+    than no answer."""
+    path = Path(image)
+    try:
+        root, split, puppet = path.parents[2], path.parents[1].name, path.parent.name
+        manifest = json.loads((root / "manifest.json").read_text())
+        index = int(path.stem.rsplit("_", 1)[1])
+    except (IndexError, ValueError, OSError):
+        return None
+    if (split not in SPLITS or puppet not in PUPPETS or not path.stem.startswith(f"{puppet}_")
+            or manifest.get("generator_version") != GENERATOR_VERSION):
+        return None
+    size = manifest.get("parameters", {}).get("size", 224)
+    photo = render_photo(puppet, image_rng(manifest["seed"], split, PUPPETS.index(puppet), index), size)
+    on_disk = cv2.imread(str(path))
+    if on_disk is None or on_disk.shape != photo.image.shape or not np.array_equal(on_disk, photo.image):
+        return None
+    return puppet, photo.form
+
+
 def _write_png(path: Path, img: np.ndarray) -> None:
     if not cv2.imwrite(str(path), img, _PNG_PARAMS):
         raise OSError(f"could not write {path}: is the disk full or the folder read-only?")

@@ -124,3 +124,38 @@ def test_existing_dataset_is_refused_unless_overwrite(tmp_path):
     assert manifest["classes"] == ["swan"]
     assert sorted(p.name for p in (out / "train").iterdir()) == ["swan"]  # old classes gone
     assert keep.read_text() == "mine"  # files the generator did not write are left alone
+
+
+def test_each_image_names_the_form_it_shows_by_rendering_it_again(tiny_dataset, tmp_path):
+    """`generated_form`: what neighbours.py prints beside each generated frame."""
+    import shutil
+
+    import cv2
+
+    from training.shadowgen.poses import FORMS
+    from training.synth import generated_form
+
+    out, _ = tiny_dataset
+    seen = {}
+    for image in sorted(out.glob("*/*/*.png")):
+        if image.parts[-3] not in ("train", "val"):
+            continue
+        puppet, form = generated_form(image)
+        assert puppet == image.parent.name and 1 <= form <= len(FORMS[puppet])
+        seen.setdefault(puppet, set()).add(form)
+    assert len(seen) == 15
+    assert any(len(forms) > 1 for forms in seen.values())  # not one fixed answer
+    # no answer rather than a guess: a 'none' frame, a changed file, a file outside a dataset
+    assert generated_form(next((out / "none" / "train").glob("*.png"))) is None
+    copy = tmp_path / "copy" / "train" / "dog"
+    shutil.copytree(out / "train" / "dog", copy)
+    shutil.copy(out / "manifest.json", tmp_path / "copy" / "manifest.json")
+    first = sorted(copy.glob("*.png"))[0]
+    assert generated_form(first) is not None
+    img = cv2.imread(str(first))
+    img[0, 0] = 255 - img[0, 0]
+    cv2.imwrite(str(first), img)
+    assert generated_form(first) is None
+    loose = tmp_path / "dog_00000.png"
+    shutil.copy(out / "train" / "dog" / "dog_00000.png", loose)
+    assert generated_form(loose) is None

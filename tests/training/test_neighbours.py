@@ -76,3 +76,11 @@ def test_cli_missing_data_folder_exits_2_with_a_message(tmp_path, capsys):
                             "--photos", str(tmp_path)])
     assert code == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_frames_the_generator_did_not_make_get_no_form(folders):
+    pool, photos = folders
+    results = neighbours.nearest(APP_MODEL, photos, pool, k=2)
+    assert all(x["form"] is None for r in results for x in r["neighbours"])
+    assert not any(r["forms"] for r in results)
+    assert "forms:" not in neighbours.format_report(results)

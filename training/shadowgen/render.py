@@ -43,6 +43,7 @@ class PoseSample:
     props: Proportions
     placement: Placement
     puppet: str | None = None
+    form: int | None = None  # which of FORMS[puppet] it was jittered from, counting from 1
 
 
 def _labelled_parts(sample: PoseSample, without: Collection[str] = ()
@@ -179,7 +180,8 @@ def sample_pose(puppet: str | None, rng: np.random.Generator,
     relax = float(rng.uniform(0.1, 0.45)) if rng.random() < 0.15 else 0.0  # mid-gesture
     base = form if form is not None else pick_form(puppet, rng)
     pose = jitter_pose(base, rng, strength=float(rng.uniform(0.4, 1.3)), relax=relax)
-    return PoseSample(pose, props, placement, puppet)
+    number = next((i + 1 for i, f in enumerate(FORMS[puppet]) if f is base), None)
+    return PoseSample(pose, props, placement, puppet, number)
 
 
 def _focus(mask: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -207,7 +209,7 @@ def render_photo(puppet: str | None, rng: np.random.Generator, size: int = 224,
     if rng.random() < 0.15:
         add_extra_shadows(mask, labels, rng)
     scene = sample_scene(rng, focus=_focus(mask), lighting="spot" if spot else lighting)
-    return photograph(mask, scene, rng, labels=labels)
+    return replace(photograph(mask, scene, rng, labels=labels), form=sample.form)
 
 
 def render_sample(puppet: str | None, rng: np.random.Generator, size: int = 224) -> np.ndarray:

@@ -220,6 +220,7 @@ class Photo:
     image: np.ndarray
     labels: np.ndarray
     visible: np.ndarray
+    form: int | None = None  # the puppet's form it shows (render_photo), counting from 1
 
 
 VISIBLE_LIGHT = 0.25
