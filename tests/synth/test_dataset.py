@@ -150,7 +150,7 @@ def test_each_image_names_the_form_it_shows_by_rendering_it_again(tiny_dataset, 
     copy = tmp_path / "copy" / "train" / "dog"
     shutil.copytree(out / "train" / "dog", copy)
     shutil.copy(out / "manifest.json", tmp_path / "copy" / "manifest.json")
-    first = sorted(copy.glob("*.png"))[0]
+    first = min(copy.glob("*.png"))
     assert generated_form(first) is not None
     img = cv2.imread(str(first))
     img[0, 0] = 255 - img[0, 0]
