@@ -173,16 +173,26 @@ def published_card(path: str | Path) -> ModelCard:
     return card
 
 
+def check_init(init: str | Path | None, pretrained: bool = False) -> None:
+    """The checks on `--init` that need no data, so train.py and rift.py stop in seconds on a
+    wrong one, not after generating a dataset."""
+    if init is None:
+        return
+    if pretrained:
+        raise OnnxWeightsError("--init and --pretrained both choose the starting weights: pass one")
+    if not Path(init).is_file():
+        raise OnnxWeightsError(f"--init {init}: no such file; pass a run's model_best.pth or a "
+                               "published fp32 model such as models/resnet34.onnx")
+
+
 def start_from(model: nn.Module, init: str | Path, arch: str, spec, train_loader, val_loader,
                device, calibrate_batches: int = 32) -> str | None:
     """`--init` of train.py and rift.py: a train.py checkpoint as is, or a published fp32 ONNX
     model turned back into trainable weights and checked against onnxruntime. Returns the
     published model's card version (the provenance a soup and export.py record), None for a
     checkpoint. Refuses a model of another architecture or preprocessing with the options to pass."""
+    check_init(init)
     path = Path(init)
-    if not path.exists():
-        raise OnnxWeightsError(f"--init {path}: no such file; pass a run's model_best.pth or a "
-                               "published fp32 model such as models/resnet34.onnx")
     if path.suffix != ".onnx":
         ckpt = load_checkpoint(path)
         if ckpt.get("arch", arch) != arch:

@@ -40,9 +40,7 @@ from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
 from training.config import TrainConfig
 from training.engine import build_model, build_scheduler, evaluate
-from training.onnx_weights import (
-    start_from,
-)
+from training.onnx_weights import check_init, start_from
 from training.presets import ClassificationPresetEval
 from training.robust.attacks import PGDConfig, pgd_attack
 from training.robust.criticality import (
@@ -218,6 +216,8 @@ def main(cfg: RiftConfig) -> dict:
     run_dir = Path(cfg.out)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
+    if not cfg.adversarial:
+        check_init(cfg.init, cfg.pretrained)  # before the data, as train.py
     root, train_loader, val_loader, _ = load_data(cfg, DistInfo(), device, run_dir)
     spec, log, t0 = cfg.spec(), [], time.perf_counter()
     shadows = load_real_shadows(spec)

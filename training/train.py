@@ -26,7 +26,7 @@ from torch import nn
 
 from ombro_contract.errors import OmbroError
 from ombro_contract.labels import PUPPETS
-from training.config import OptionsError, TrainConfig
+from training.config import TrainConfig
 from training.data import PuppetImages, check_dataset_root, scan_split, write_data_report
 from training.distill import DistillationLoss, Teacher
 from training.engine import (
@@ -37,7 +37,7 @@ from training.engine import (
     evaluate,
     train_one_epoch,
 )
-from training.onnx_weights import start_from
+from training.onnx_weights import check_init, start_from
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
 from training.synth_data import ensure_synth_dataset
@@ -147,13 +147,8 @@ def main(cfg: TrainConfig) -> Path:
     channels_last = cfg.channels_last if cfg.channels_last is not None else device.type == "cuda"
 
     spec = cfg.spec()
-    if cfg.init and not (cfg.resume and ckpt_path.exists()):
-        # before the data, so a wrong --init stops the run in seconds
-        if cfg.pretrained:
-            raise OptionsError("--init and --pretrained both choose the starting weights: pass one")
-        if not Path(cfg.init).is_file():
-            raise OptionsError(f"--init {cfg.init}: no such file; pass a run's model_best.pth or a "
-                               "published fp32 model such as models/resnet34.onnx")
+    if not (cfg.resume and ckpt_path.exists()):  # a resumed run has its own weights
+        check_init(cfg.init, cfg.pretrained)
     teacher = None
     if cfg.teacher:
         # before the data, so a wrong teacher stops the run in seconds, not after generating a
