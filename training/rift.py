@@ -58,6 +58,7 @@ from training.robust.interpolation import (
 )
 from training.robust.loops import adversarial_train_epoch, freeze_all_but
 from training.robust.ood import load_real_shadows, real_shadow_accuracy
+from training.synth_data import describe_dataset
 from training.utils import (
     BEST_NAME,
     DistInfo,
@@ -128,7 +129,7 @@ def checkpoint_state(model: nn.Module, cfg: RiftConfig, root: Path, epoch: int, 
     """train.py's checkpoint layout, so export.py and evaluate.py read RiFT runs unchanged."""
     return {"model": model.state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
             "spec": cfg.spec().model_dump(mode="json"), "config": cfg.model_dump(mode="json"),
-            "epoch": epoch, "dataset": f"{'generated shadows ' + root.name if not cfg.data else root}",
+            "epoch": epoch, "dataset": describe_dataset(root),
             "data_root": str(root), **extra}
 
 

@@ -58,6 +58,22 @@ def ensure_synth_dataset(cfg, info: DistInfo) -> Path:
     return out
 
 
+def describe_dataset(root: str | Path) -> str:
+    """What a card says a model was trained on: generated shadows when the generator wrote the
+    folder (its manifest says so), whether the run made it or was pointed at it with --data,
+    else the folder itself (HaSPeR, a user's photos).
+
+    Why from the folder and not from how the run was started: a fine-tune given
+    `--data data/synth-v3.8.2-s0-n1000` trains on exactly the frames a default run makes, and
+    its card must say so (tests/training/test_shipped_models.py checks shipped cards)."""
+    root = Path(root)
+    try:
+        generated = "generator_version" in json.loads((root / MANIFEST).read_text())
+    except (OSError, ValueError, TypeError):
+        generated = False
+    return f"generated shadows {root.name}" if generated else f"folder {root}"
+
+
 _SYNTH_NAME = re.compile(r"synth-v(?P<version>[0-9][0-9.]*)-s(?P<seed>\d+)-n(?P<per_class>\d+)(?:-px(?P<size>\d+))?")
 
 

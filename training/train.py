@@ -40,7 +40,7 @@ from training.engine import (
 from training.onnx_weights import check_init, start_from
 from training.presets import ClassificationPresetEval, ClassificationPresetTrain
 from training.protected import ProtectedDatasetError
-from training.synth_data import ensure_synth_dataset
+from training.synth_data import describe_dataset, ensure_synth_dataset
 from training.transforms import BatchMix
 from training.utils import (
     BEST_NAME,
@@ -124,10 +124,6 @@ def load_data(cfg: TrainConfig, info: DistInfo, device: torch.device, run_dir: P
     val_loader = torch.utils.data.DataLoader(
         val_set, batch_size=cfg.batch_size, sampler=ShardSampler(len(val_set), info), **common)
     return root, train_loader, val_loader, train_sampler
-
-
-def describe_dataset(root: Path, cfg: TrainConfig) -> str:
-    return f"generated shadows {root.name}" if not cfg.data else f"folder {root}"
 
 
 def main(cfg: TrainConfig) -> Path:
@@ -256,7 +252,7 @@ def main(cfg: TrainConfig) -> Path:
         log.append(row)
         state = {"model": shipped.state_dict(), "arch": cfg.arch, "classes": list(PUPPETS),
                  "spec": spec.model_dump(mode="json"), "config": cfg.model_dump(mode="json"),
-                 "epoch": epoch, "dataset": describe_dataset(root, cfg), "data_root": str(root),
+                 "epoch": epoch, "dataset": describe_dataset(root), "data_root": str(root),
                  "teacher": teacher.version if teacher else None, "init_version": init_version}
         if val.top1 > best_acc:
             best_acc = val.top1

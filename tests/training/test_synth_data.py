@@ -68,3 +68,19 @@ def test_data_that_cannot_be_made_again_is_named(data_home: Path):
     other = Path("/nonexistent/data/synth-v0.1.0-s0-n1000")
     with pytest.raises(DatasetError, match=r"generator 0\.1\.0 .*docs/trials"):
         synth_data.run_data_root(other)
+
+
+def test_cards_call_a_generated_folder_generated_however_the_run_found_it(data_home: Path, tmp_path: Path):
+    """`--data data/synth-...` (a fine-tune on the default frames) and the default run describe
+    the same folder alike; a folder the generator did not write is named as a folder."""
+    cfg = TrainConfig(synth_per_class=3, synth_size=64, workers=0, seed=5)
+    root = synth_data.ensure_synth_dataset(cfg, DistInfo())
+    assert synth_data.describe_dataset(root) == f"generated shadows {root.name}"
+    assert synth_data.describe_dataset(str(root)) == f"generated shadows {root.name}"
+
+    photos = tmp_path / "hasper"
+    shutil.copytree(root, photos)
+    (photos / synth_data.MANIFEST).unlink()
+    assert synth_data.describe_dataset(photos) == f"folder {photos}"
+    (photos / synth_data.MANIFEST).write_text("not json")
+    assert synth_data.describe_dataset(photos) == f"folder {photos}"
