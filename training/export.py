@@ -188,6 +188,8 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
         s = ckpt["soup"]
         provenance["soup"] = {"ingredients": len(s["ingredients"]), "init": s["init"],
                               "seeds": s["ingredient_seeds"], "rift_alphas": s["rift_alphas"]}
+        if s.get("init_weight"):  # moved that share back to its init (soup.py --init-weight)
+            provenance["soup"]["init_weight"] = s["init_weight"]
     if (ckpt.get("config") or {}).get("model_ema"):  # the weights are train.py's --model-ema average
         provenance["model_ema_decay"] = ckpt["config"]["model_ema_decay"]
     # trained on mixed batches (transforms.BatchMix) or with blurred strides (training/antialias.py)

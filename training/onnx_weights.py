@@ -106,6 +106,29 @@ def load_onnx_weights(model: nn.Module, path: str | Path) -> list[str]:
 
 
 @torch.no_grad()
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """Put every BatchNorm's eval-mode scale into its convolution and leave the BN as the identity
+    plus its shift: the form ``load_onnx_weights`` gives a published model. The eval-mode function
+    is unchanged. Why: two trained networks hold the same function under many BN statistics, so
+    weights are interpolated (training/soup.py --init-weight) in this one form, where each layer's
+    numbers are the function's own."""
+    for name, conv, bn in conv_bn_pairs(model):
+        if bn is None:
+            raise OnnxWeightsError(f"{name} has no BatchNorm after it to fold")
+        scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+        shift = bn.bias.double() - bn.running_mean.double() * scale
+        if conv.bias is not None:
+            shift = shift + conv.bias.double() * scale
+            conv.bias.zero_()
+        conv.weight.copy_((conv.weight.double() * scale.view(-1, 1, 1, 1)).float())
+        bn.weight.fill_(1.0)
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1.0 - bn.eps)
+        bn.bias.copy_(shift.float())
+    return model
+
+
+@torch.no_grad()
 def recalibrate_batchnorm(model: nn.Module, batches, device="cpu") -> int:
     """Give every BN the statistics of its input on ``batches`` (images, or (images, labels)
     pairs) without changing the eval-mode function; returns the number of images seen."""

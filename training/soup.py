@@ -14,6 +14,8 @@ when that stops being true.
 
     python training/soup.py runs/rift-s0 runs/rift-s1 runs/rift-s2 runs/rift-s3 --out runs/soup
     python training/export.py runs/soup --out models/
+    # half-way back to the published model the runs were fine-tuned from (WiSE-FT)
+    python training/soup.py runs/ft-s0 runs/ft-s1 --init models/resnet34.onnx --init-weight 0.5 --out runs/wise
 
 The output folder holds model_best.pth in train.py's checkpoint format (so export.py and
 evaluate.py read it like any run) and soup.json (the ingredients and the soup's val top-1).
@@ -108,8 +110,42 @@ def average_state_dicts(states: list[dict[str, torch.Tensor]]) -> dict[str, torc
     return out
 
 
-def make_soup(runs: list[Path]) -> dict:
-    """The soup checkpoint (train.py's layout plus a ``soup`` record) of the given runs."""
+def toward_init(state: dict[str, torch.Tensor], arch: str, init: Path, init_version: str | None,
+                weight: float) -> dict[str, torch.Tensor]:
+    """``state`` moved ``weight`` of the way back to the published model the runs started from
+    (WiSE-FT: Wortsman et al., "Robust fine-tuning of zero-shot models", CVPR 2022).
+
+    Why: fine-tuning on generated frames fits the generator, and the real shadows pay for it
+    (docs/training.md); interpolating the fine-tuned weights with their start keeps part of what
+    the start knew. Both sides are put in the published form (BatchNorm folded into its
+    convolution, ``onnx_weights.fold_batchnorm``) first, so the same function is the same numbers
+    on both sides."""
+    from training.engine import build_model
+    from training.onnx_weights import fold_batchnorm, load_onnx_weights, published_card
+
+    if not 0.0 < weight <= 1.0:
+        raise SoupError(f"--init-weight {weight:g}: give a share between 0 (the soup) and 1 (the init)")
+    if init.suffix != ".onnx":
+        raise SoupError(f"--init {init}: give the published fp32 .onnx file the runs were fine-tuned from")
+    try:
+        version = published_card(init).version
+        start = build_model(arch)
+        load_onnx_weights(start, init)
+    except (OSError, OmbroError) as exc:  # a missing or broken file, another architecture
+        raise SoupError(f"--init {init}: {exc}") from exc
+    if version != init_version:
+        raise SoupError(f"--init {init} is {version!r}, but the runs were fine-tuned from {init_version!r}")
+    tuned = build_model(arch)
+    tuned.load_state_dict(state)
+    fold_batchnorm(tuned)
+    ends = [tuned.state_dict(), start.state_dict()]
+    return {k: ((1.0 - weight) * v.double() + weight * ends[1][k].double()).to(v.dtype)
+            if v.is_floating_point() else v.clone() for k, v in ends[0].items()}
+
+
+def make_soup(runs: list[Path], init: Path | None = None, init_weight: float = 0.0) -> dict:
+    """The soup checkpoint (train.py's layout plus a ``soup`` record) of the given runs; with
+    ``init_weight`` > 0, moved that share of the way back to ``init`` (``toward_init``)."""
     paths = [checkpoint_path(Path(r)) for r in runs]
     names = [str(p.parent if p.name == BEST_NAME else p) for p in paths]
     ckpts = [_load(p) for p in paths]
@@ -125,6 +161,11 @@ def make_soup(runs: list[Path]) -> dict:
     soup = {k: v for k, v in first.items() if k not in ("model", "val_top1", "rift", "optimizer",
                                                         "lr_scheduler", "model_ema", "scaler")}
     soup["model"] = average_state_dicts([c["model"] for c in ckpts])
+    if init_weight or init is not None:
+        if init is None:
+            raise SoupError("--init-weight needs --init: the published model the runs started from")
+        soup["model"] = toward_init(soup["model"], first["arch"], Path(init), record["init"], init_weight)
+        record["init_weight"] = init_weight
     soup["soup"] = record
     return soup
 
@@ -151,9 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("runs", nargs="+", type=Path, help="run folders (model_best.pth) or .pth files")
     p.add_argument("--out", type=Path, required=True, help="folder for the soup's model_best.pth")
     p.add_argument("--no-val", action="store_true", help="skip measuring the soup on val")
+    p.add_argument("--init", type=Path, default=None,
+                   help="the published fp32 .onnx the runs were fine-tuned from (with --init-weight)")
+    p.add_argument("--init-weight", type=float, default=0.0,
+                   help="move the soup this share (0-1] of the way back to --init (WiSE-FT)")
     args = p.parse_args(argv)
     try:
-        soup = make_soup(args.runs)
+        soup = make_soup(args.runs, args.init, args.init_weight)
         rec = soup["soup"]
         for name, v, seed, alpha in zip(rec["ingredients"], rec["ingredient_val_top1"],
                                         rec["ingredient_seeds"], rec["rift_alphas"]):

@@ -17,6 +17,7 @@ from training import export
 from training.engine import build_model
 from training.onnx_weights import (
     OnnxWeightsError,
+    fold_batchnorm,
     load_onnx_weights,
     onnx_parity,
     published_card,
@@ -119,6 +120,20 @@ def test_broken_and_quantized_files_are_refused_with_what_to_pass(tmp_path, mnv2
     quantize_dynamic(str(path), str(int8), weight_type=QuantType.QInt8)
     with pytest.raises(OnnxWeightsError, match=r"quantized \(int8\).*m\.onnx"):
         load_onnx_weights(build_model("mobilenet_v2"), int8)
+
+
+def test_folding_batchnorm_keeps_the_function_in_the_published_form(mnv2_export):
+    """soup.py --init-weight interpolates in this form: it must be the same function and the
+    same numbers as a published model loaded back."""
+    original, path = mnv2_export
+    folded = fold_batchnorm(copy.deepcopy(original)).eval()
+    with torch.no_grad():
+        assert torch.allclose(folded(_images()), original(_images()), atol=1e-4)
+    loaded = build_model("mobilenet_v2")
+    load_onnx_weights(loaded, path)
+    for name, tensor in loaded.state_dict().items():
+        if tensor.is_floating_point():
+            assert torch.allclose(folded.state_dict()[name], tensor, atol=1e-5), name
 
 
 def test_no_calibration_batches_is_an_error():
@@ -230,6 +245,36 @@ def test_train_fine_tunes_a_published_onnx_model(published, tiny_dataset_shared,
     assert published_card(tmp_path / "pub" / "mobilenet_v2.onnx").metrics["fine_tuned_from"] == "init-1"
     # runs from one published model average into a soup (runs from random weights are refused)
     assert soup.main([str(r) for r in runs] + ["--out", str(tmp_path / "soup")]) == 0
+
+    # WiSE-FT: all the way back to the init is the published function; half-way is the midpoint
+    # of the soup and the init in the published (BN-folded) form; the init must be the runs' own
+    mixes = {}
+    for w in (1.0, 0.5):
+        out = tmp_path / f"wise-{w}"
+        assert soup.main([str(r) for r in runs] + ["--out", str(out), "--no-val", "--init", str(init),
+                                                   "--init-weight", str(w)]) == 0
+        mixes[w] = load_checkpoint(out / "model_best.pth")
+        assert mixes[w]["soup"]["init_weight"] == w
+    assert onnx_parity(model_of(mixes[1.0]), init, _images(4)) < 1e-4
+    plain = fold_batchnorm(model_of(load_checkpoint(tmp_path / "soup" / "model_best.pth"))).state_dict()
+    start = build_model("mobilenet_v2")
+    load_onnx_weights(start, init)
+    for name, tensor in mixes[0.5]["model"].items():
+        if tensor.is_floating_point():
+            assert torch.allclose(tensor, (plain[name] + start.state_dict()[name]) / 2, atol=1e-5), name
+    assert soup.main([str(r) for r in runs] + ["--out", str(tmp_path / "w"), "--init-weight", "0.5"]) == 2
+    assert "--init-weight needs --init" in capsys.readouterr().err
+    other = tmp_path / "other"
+    export.main([str(runs[0]), "--out", str(other), "--no-int8", "--version", "not-the-init"])
+    assert soup.main([str(r) for r in runs] + ["--out", str(tmp_path / "w"), "--init",
+                                               str(other / "mobilenet_v2.onnx"), "--init-weight", "0.5"]) == 2
+    assert "were fine-tuned from 'init-1'" in capsys.readouterr().err
+
+
+def model_of(ckpt: dict) -> nn.Module:
+    model = build_model(ckpt["arch"])
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
 
 
 def test_init_from_a_checkpoint_takes_its_weights_and_refuses_another_arch_or_spec(fake_run):
