@@ -52,7 +52,7 @@ from training.shadowgen.assets import (
 from training.shadowgen.parts import PARTS
 from training.shadowgen.render import frame_size, render_clip_frames, render_photo, render_sample
 
-GENERATOR_VERSION = "3.8.1"
+GENERATOR_VERSION = "3.8.2"
 SPLITS = ("train", "val")
 NONE_DIR = "none"
 TRUTH_DIR = "truth"

@@ -7,6 +7,7 @@ says: the deer's stand up with straight fingers, the moose's are hooked or lie p
 and low. These tests keep a new form from blurring the line again.
 """
 
+import cv2
 import numpy as np
 import pytest
 
@@ -121,3 +122,21 @@ def test_a_dog_stands_on_an_upright_neck_as_the_llamas_do():
     necks = [part_box("dog", form, "neck") + (part_box("dog", form, "head")[2],)
              for form in FORMS["dog"] if "neck" in form.parts.values()]
     assert any(h >= w and neck_y > head_y for h, w, neck_y, head_y in necks), necks
+
+
+def enclosed_gaps(puppet, form) -> list[int]:
+    """Areas (px, largest first) of the wall patches the shadow encloses: eyes and finger rings."""
+    mask, _ = shadow_and_parts(puppet, form)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats((mask == 0).astype(np.uint8), connectivity=4)
+    edge = set(np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])).tolist())
+    return sorted((int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, n) if i not in edge), reverse=True)
+
+
+def test_a_dog_shows_its_eye_and_no_ring_of_fingers():
+    """Until 3.8.1 dog form 3 curled its index ear over into a ring with the thumb: a round hole
+    over a short head, and the real elephant and panther photos sat among those frames
+    (`training/neighbours.py`). A dog's only real gap is its eye."""
+    for form in FORMS["dog"]:
+        gaps = enclosed_gaps("dog", form)
+        assert gaps and gaps[0] >= 30, f"{form.name}: no eye ({gaps})"
+        assert all(g < 20 for g in gaps[1:]), f"{form.name}: a second gap besides the eye ({gaps})"

@@ -44,11 +44,15 @@ FORMS = (
         name="one hand, index raised as the ear",
         source="puppet-forms.md (dog, one-hand variant with the index as the ear)",
         hands=(
-            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", roll=-40, wrist_dev=-40,
-                     fingers=fingers(index=Finger(-5, 95, 30, 10),
+            # The index stands straight up as a pointed ear, the thumb lies along the head.
+            # Until 3.8.1 the index curled over into a ring with a raised thumb: a round hole
+            # over a short head, which is where the real elephant and panther photos landed
+            # (training/neighbours.py: their nearest generated frames were this form).
+            HandPose(wrist=(0.0, 0.0), direction=-5, side="left", roll=-55, wrist_dev=-40,
+                     fingers=fingers(index=Finger(-5, 80, 5, 0),
                                      middle=Finger(0, 10, 10, 5), ring=Finger(-5, 10, 10, 5),
                                      little=Finger(30, 15, 10, 5)),
-                     thumb=Thumb(azimuth=40, elevation=35, mcp=30, ip=20)),
+                     thumb=Thumb(azimuth=30, elevation=5, mcp=5, ip=5)),
         ),
         holes=(Hole(hand=0, x=0.1, y=0.72, radius=0.05),),
         parts={
