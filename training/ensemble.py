@@ -1,7 +1,7 @@
 """Merge published models of one architecture into one ONNX file that averages them.
 
     python training/ensemble.py models/resnet34.onnx runs/r34-s1/onnx/resnet34.onnx \\
-        --data data/synth-v3.8.1-s0-n1000 --out /tmp/r34x2 --name resnet34
+        --data data/synth-v3.8.2-s0-n1000 --out /tmp/r34x2 --name resnet34
 
 Why: two retrains that differ only in `--seed` (new data, new initial weights) differ by one to
 two real photos of top-1, and averaging their probabilities removes part of each answer that is

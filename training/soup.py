@@ -119,7 +119,8 @@ def toward_init(state: dict[str, torch.Tensor], arch: str, init: Path, init_vers
     (docs/training.md); interpolating the fine-tuned weights with their start keeps part of what
     the start knew. Both sides are put in the published form (BatchNorm folded into its
     convolution, ``onnx_weights.fold_batchnorm``) first, so the same function is the same numbers
-    on both sides."""
+    on both sides. The result keeps that form (identity BatchNorms): export it, and train on from
+    its exported .onnx (`--init`), which rebuilds the BatchNorm statistics first."""
     from training.engine import build_model
     from training.onnx_weights import fold_batchnorm, load_onnx_weights, published_card
 
