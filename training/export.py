@@ -42,7 +42,7 @@ from training.evaluate import (
     summary,
 )
 from training.quantize import CALIBRATION_METHODS, quantize_int8
-from training.synth_data import describe_dataset, run_data_root
+from training.synth_data import describe_dataset, is_generated, run_data_root
 
 FP32_TOLERANCE = 1e-4
 ARCH_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet34": "ResNet34"}
@@ -164,7 +164,7 @@ def export(args: argparse.Namespace) -> dict[str, Path]:
     base = dict(  # noqa: C408 -- keyword style reads as a card
         arch=arch, classes=list(PUPPETS), preprocess=spec, input_shape=spec.input_shape,
                 input_name="input", output_name="logits", outputs="logits",
-                dataset=_dataset_text(data_root), training_commit=commit, created=stamp,
+                dataset=_dataset_text(ckpt, data_root), training_commit=commit, created=stamp,
                 sha256="0" * 64, size_bytes=0)
     if real_shadows_dir() is None:
         print(REAL_ABSENT, file=sys.stderr)
@@ -290,12 +290,15 @@ def dataset_generator_version(data_root: Path) -> str | None:
         return None
 
 
-def _dataset_text(data_root: Path) -> str:
+def _dataset_text(ckpt: dict, data_root: Path) -> str:
+    """A folder the generator wrote is named as generated shadows whatever the run recorded
+    (train.py --data on it); any other dataset keeps the run's own description."""
     counts = {}
     for split in ("train", "val"):
         d = data_root / split
         counts[split] = sum(1 for f in d.rglob("*") if f.is_file()) if d.is_dir() else 0
-    return f"{describe_dataset(data_root)} ({counts['train']} train / {counts['val']} val images)"
+    text = describe_dataset(data_root) if is_generated(data_root) else ckpt.get("dataset") or describe_dataset(data_root)
+    return f"{text} ({counts['train']} train / {counts['val']} val images)"
 
 
 if __name__ == "__main__":

@@ -67,11 +67,15 @@ def describe_dataset(root: str | Path) -> str:
     `--data data/synth-v3.8.2-s0-n1000` trains on exactly the frames a default run makes, and
     its card must say so (tests/training/test_shipped_models.py checks shipped cards)."""
     root = Path(root)
+    return f"generated shadows {root.name}" if is_generated(root) else f"folder {root}"
+
+
+def is_generated(root: str | Path) -> bool:
+    """Whether training/synth.py wrote this dataset folder (its manifest names a generator)."""
     try:
-        generated = "generator_version" in json.loads((root / MANIFEST).read_text())
+        return "generator_version" in json.loads((Path(root) / MANIFEST).read_text())
     except (OSError, ValueError, TypeError):
-        generated = False
-    return f"generated shadows {root.name}" if generated else f"folder {root}"
+        return False
 
 
 _SYNTH_NAME = re.compile(r"synth-v(?P<version>[0-9][0-9.]*)-s(?P<seed>\d+)-n(?P<per_class>\d+)(?:-px(?P<size>\d+))?")
