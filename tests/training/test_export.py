@@ -111,3 +111,24 @@ def test_int8_that_loses_too_much_is_not_published(fake_run: Path, tmp_path: Pat
     assert (tmp_path / "mobilenet_v2.onnx").exists()
     assert not (tmp_path / "mobilenet_v2.int8.onnx").exists()
     assert not card_path_for(tmp_path / "mobilenet_v2.int8.onnx").exists()
+
+
+def test_a_run_given_generated_data_with_data_is_carded_as_generated_shadows(fake_run: Path, tmp_path: Path):
+    """train.py --data data/synth-... (a fine-tune on the default frames) records "folder ...";
+    the card names what the folder is, as the shipped-models test requires."""
+    import json
+    import shutil
+
+    from training.utils import BEST_NAME, load_checkpoint
+
+    ckpt = load_checkpoint(fake_run / BEST_NAME)
+    data = tmp_path / "synth-v9.9.9-s0-n3"
+    shutil.copytree(ckpt["data_root"], data)
+    (data / "manifest.json").write_text(json.dumps({"generator_version": "9.9.9"}))
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({**ckpt, "dataset": f"folder {data}", "data_root": str(data)}, run / BEST_NAME)
+    assert export.main([str(run), "--out", str(tmp_path / "out"), "--no-int8", "--version", "g-1"]) == 0
+    card = load_verified(tmp_path / "out" / "mobilenet_v2.onnx")
+    assert card.dataset.startswith("generated shadows synth-v9.9.9-s0-n3 (")
+    assert card.metrics["generator_version"] == "9.9.9"
