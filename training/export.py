@@ -13,7 +13,6 @@ on, so the app and server can show and verify what they run.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -42,7 +41,7 @@ from training.evaluate import (
     summary,
 )
 from training.quantize import CALIBRATION_METHODS, quantize_int8
-from training.synth_data import describe_dataset, is_generated, run_data_root
+from training.synth_data import dataset_generator_version, describe_dataset, run_data_root
 
 FP32_TOLERANCE = 1e-4
 ARCH_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet34": "ResNet34"}
@@ -281,15 +280,6 @@ def check_training_data(name: str, card: ModelCard, data_root: Path, splits: tup
                                 f"holds {what(given)}: use the same data, {hint}")
 
 
-def dataset_generator_version(data_root: Path) -> str | None:
-    """The shadow generator's version when the data was generated (its manifest says), else
-    None (real data such as HaSPeR)."""
-    try:
-        return json.loads((data_root / "manifest.json").read_text())["generator_version"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def _dataset_text(ckpt: dict, data_root: Path) -> str:
     """A folder the generator wrote is named as generated shadows whatever the run recorded
     (train.py --data on it); any other dataset keeps the run's own description."""
@@ -297,7 +287,8 @@ def _dataset_text(ckpt: dict, data_root: Path) -> str:
     for split in ("train", "val"):
         d = data_root / split
         counts[split] = sum(1 for f in d.rglob("*") if f.is_file()) if d.is_dir() else 0
-    text = describe_dataset(data_root) if is_generated(data_root) else ckpt.get("dataset") or describe_dataset(data_root)
+    own = ckpt.get("dataset")
+    text = own if own and not dataset_generator_version(data_root) else describe_dataset(data_root)
     return f"{text} ({counts['train']} train / {counts['val']} val images)"
 
 

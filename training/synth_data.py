@@ -67,15 +67,16 @@ def describe_dataset(root: str | Path) -> str:
     `--data data/synth-v3.8.2-s0-n1000` trains on exactly the frames a default run makes, and
     its card must say so (tests/training/test_shipped_models.py checks shipped cards)."""
     root = Path(root)
-    return f"generated shadows {root.name}" if is_generated(root) else f"folder {root}"
+    return f"generated shadows {root.name}" if dataset_generator_version(root) else f"folder {root}"
 
 
-def is_generated(root: str | Path) -> bool:
-    """Whether training/synth.py wrote this dataset folder (its manifest names a generator)."""
+def dataset_generator_version(root: str | Path) -> str | None:
+    """The shadow generator's version when the data was generated (its manifest says), else
+    None (real data such as HaSPeR)."""
     try:
-        return "generator_version" in json.loads((Path(root) / MANIFEST).read_text())
-    except (OSError, ValueError, TypeError):
-        return False
+        return json.loads((Path(root) / MANIFEST).read_text())["generator_version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 _SYNTH_NAME = re.compile(r"synth-v(?P<version>[0-9][0-9.]*)-s(?P<seed>\d+)-n(?P<per_class>\d+)(?:-px(?P<size>\d+))?")
