@@ -66,6 +66,16 @@ def _initializers(path: Path) -> dict[str, np.ndarray]:
     return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
 
 
+def _shift_only(bn: nn.BatchNorm2d, shift: torch.Tensor) -> None:
+    """The published form of a BatchNorm whose scale lives in its convolution: the identity plus
+    ``shift`` in eval mode (one definition for loading an export and for folding a model)."""
+    bn.weight.fill_(1.0)
+    bn.running_mean.zero_()
+    bn.running_var.fill_(1.0 - bn.eps)  # so sqrt(var + eps) == 1 exactly
+    bn.bias.copy_(shift)
+    bn.num_batches_tracked.zero_()
+
+
 @torch.no_grad()
 def load_onnx_weights(model: nn.Module, path: str | Path) -> list[str]:
     """Copy a BN-folded fp32 export into ``model`` (see the module docstring); returns the names
@@ -91,11 +101,7 @@ def load_onnx_weights(model: nn.Module, path: str | Path) -> list[str]:
         shift = take(f"{name}.weight_bias", torch.Size([conv.out_channels]), optional=True)
         if bn is None:
             raise OnnxWeightsError(f"{name} has no BatchNorm after it to hold its folded shift")
-        bn.weight.fill_(1.0)
-        bn.running_mean.zero_()
-        bn.running_var.fill_(1.0 - bn.eps)  # so sqrt(var + eps) == 1 exactly
-        bn.bias.copy_(shift)
-        bn.num_batches_tracked.zero_()
+        _shift_only(bn, shift)
         filled.append(name)
     for name, module in model.named_modules():
         if isinstance(module, nn.Linear):
@@ -121,10 +127,7 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
             shift = shift + conv.bias.double() * scale
             conv.bias.zero_()
         conv.weight.copy_((conv.weight.double() * scale.view(-1, 1, 1, 1)).float())
-        bn.weight.fill_(1.0)
-        bn.running_mean.zero_()
-        bn.running_var.fill_(1.0 - bn.eps)
-        bn.bias.copy_(shift.float())
+        _shift_only(bn, shift.float())
     return model
 
 
